@@ -1,0 +1,1 @@
+"""Entry points: argument parsing and graph wiring. The stages live in `transforms/`."""

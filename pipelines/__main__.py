@@ -1,0 +1,3 @@
+from pipelines.tag_articles import main
+
+main()

@@ -1,0 +1,97 @@
+"""Arrow schemas of the output datasets: the single source of truth for columns and types.
+
+Partition columns (`year`, `month`) live in the directory names only, never inside the files,
+so `pandas.read_parquet(dataset_dir)` gets them exactly once, from the Hive paths.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pyarrow as pa
+
+PARTITIONING = pa.schema([("year", pa.int32()), ("month", pa.int32())])
+
+# Undated articles are written to year=0/month=0. A null partition value
+# (`__HIVE_DEFAULT_PARTITION__`) makes `pd.read_parquet(dir)` fail on pyarrow >= 25
+# ("Cannot yet unify dictionaries with nulls"); 0 is no real year or month, so it cannot
+# collide with data, and `published_date` stays null in those rows.
+UNDATED_PARTITION = (0, 0)
+
+
+class Dataset(NamedTuple):
+    """An output dataset: its directory name, file schema and whether it is date-partitioned."""
+
+    name: str
+    schema: pa.Schema
+    partitioned: bool
+
+
+_UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+ARTICLES = Dataset(
+    name="articles",
+    partitioned=True,
+    schema=pa.schema(
+        [
+            pa.field("article_id", pa.string(), nullable=False),
+            pa.field("source_path", pa.string(), nullable=False),
+            pa.field("title", pa.string()),
+            pa.field("published_date", pa.date32()),
+            pa.field("published_at", _UTC_TIMESTAMP),
+            pa.field("authors", pa.list_(pa.string())),
+            pa.field("source_name", pa.string()),
+            pa.field("url", pa.string()),
+            pa.field("language", pa.string()),
+            pa.field("header_format", pa.string(), nullable=False),
+            pa.field("header_extra", pa.map_(pa.string(), pa.string())),
+            pa.field("body", pa.string(), nullable=False),
+            pa.field("word_count", pa.int32(), nullable=False),
+            pa.field("sentence_count", pa.int32(), nullable=False),
+            pa.field("entity_count", pa.int32(), nullable=False),
+            pa.field("sentiment_compound", pa.float64()),
+            pa.field("sentiment_positive", pa.float64()),
+            pa.field("sentiment_negative", pa.float64()),
+            pa.field("sentiment_neutral", pa.float64()),
+            pa.field("title_sentiment_compound", pa.float64()),
+            pa.field("warnings", pa.list_(pa.string())),
+            pa.field("model", pa.string(), nullable=False),
+            pa.field("pipeline_version", pa.string(), nullable=False),
+            pa.field("run_id", pa.string(), nullable=False),
+            pa.field("processed_at", _UTC_TIMESTAMP, nullable=False),
+        ]
+    ),
+)
+
+ENTITIES = Dataset(
+    name="entities",
+    partitioned=True,
+    schema=pa.schema(
+        [
+            pa.field("article_id", pa.string(), nullable=False),
+            pa.field("field", pa.string(), nullable=False),
+            pa.field("text", pa.string(), nullable=False),
+            pa.field("label", pa.string(), nullable=False),
+            pa.field("start_char", pa.int32(), nullable=False),
+            pa.field("end_char", pa.int32(), nullable=False),
+            pa.field("sentence_index", pa.int32(), nullable=False),
+            pa.field("sentence_sentiment_compound", pa.float64()),
+            pa.field("published_date", pa.date32()),
+        ]
+    ),
+)
+
+ERRORS = Dataset(
+    name="errors",
+    partitioned=False,
+    schema=pa.schema(
+        [
+            pa.field("source_path", pa.string(), nullable=False),
+            pa.field("error_code", pa.string(), nullable=False),
+            pa.field("message", pa.string(), nullable=False),
+            pa.field("run_id", pa.string(), nullable=False),
+        ]
+    ),
+)
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in (ARTICLES, ENTITIES, ERRORS)}

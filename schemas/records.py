@@ -1,0 +1,77 @@
+"""In-memory records. Each output record's fields match its dataset schema in `datasets.py`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
+
+
+class ParsedArticle(NamedTuple):
+    """A raw file after decoding and header parsing, before any NLP."""
+
+    article_id: str
+    source_path: str
+    title: str | None
+    published_date: dt.date | None
+    published_at: dt.datetime | None
+    authors: tuple[str, ...]
+    source_name: str | None
+    url: str | None
+    language: str | None
+    header_format: str
+    header_extra: tuple[tuple[str, str], ...]
+    body: str
+    warnings: tuple[str, ...]
+
+
+class Article(NamedTuple):
+    """One row of the `articles` dataset (partition columns are added by the writer)."""
+
+    article_id: str
+    source_path: str
+    title: str | None
+    published_date: dt.date | None
+    published_at: dt.datetime | None
+    authors: tuple[str, ...]
+    source_name: str | None
+    url: str | None
+    language: str | None
+    header_format: str
+    header_extra: tuple[tuple[str, str], ...]
+    body: str
+    word_count: int
+    sentence_count: int
+    entity_count: int
+    sentiment_compound: float | None
+    sentiment_positive: float | None
+    sentiment_negative: float | None
+    sentiment_neutral: float | None
+    title_sentiment_compound: float | None
+    warnings: tuple[str, ...]
+    model: str
+    pipeline_version: str
+    run_id: str
+    processed_at: dt.datetime
+
+
+class EntityMention(NamedTuple):
+    """One row of the `entities` dataset: a named-entity mention in a title or body."""
+
+    article_id: str
+    field: str
+    text: str
+    label: str
+    start_char: int
+    end_char: int
+    sentence_index: int
+    sentence_sentiment_compound: float | None
+    published_date: dt.date | None
+
+
+class ErrorRecord(NamedTuple):
+    """One row of the `errors` dataset: an input that could not become an article."""
+
+    source_path: str
+    error_code: str
+    message: str
+    run_id: str

@@ -1,0 +1,88 @@
+"""Header formats: each parser recognizes one layout and splits a text into header fields and body.
+
+A parser returns None when the text is not in its format, so `split_header` can try them in order.
+Parsers only split; mapping keys to columns and parsing values happens in `fields.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import NamedTuple
+
+from transforms.fields import is_known_key
+
+_DATE_LINE = re.compile(
+    r"^[^\S\n]*date[:\s][^\S\n]*(?P<date>\d{4}-\d{1,2}-\d{1,2})(?:[^\S\n]+(?P<title>.*))?$",
+    re.IGNORECASE,
+)
+_KEY_VALUE_LINE = re.compile(r"^[^\S\n]*(?P<key>[A-Za-z][\w \-]{0,40}?)[^\S\n]*:[^\S\n]*(?P<value>.*)$")
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+_MAX_TITLE_CHARS = 300
+
+
+class RawHeader(NamedTuple):
+    """A text split into its header fields (keys as written) and its body."""
+
+    header_format: str
+    fields: tuple[tuple[str, str], ...]
+    body: str
+
+
+def _first_block(text: str) -> tuple[str, str]:
+    """Splits at the first blank line: (header block, rest)."""
+    parts = _BLANK_LINE.split(text.lstrip("\n \t"), maxsplit=1)
+    return parts[0], parts[1] if len(parts) > 1 else ""
+
+
+def parse_date_line(text: str) -> RawHeader | None:
+    """`date 2018-12-19 Title` on the first line, then the body."""
+    first_line, _, rest = text.lstrip("\n").partition("\n")
+    match = _DATE_LINE.match(first_line)
+    if match is None:
+        return None
+    fields = [("date", match["date"])]
+    if match["title"] and match["title"].strip():
+        fields.append(("title", match["title"]))
+    return RawHeader("date_line", tuple(fields), rest)
+
+
+def parse_key_value_block(text: str) -> RawHeader | None:
+    """`Key: value` lines up to the first blank line, with at least one key we know."""
+    block, rest = _first_block(text)
+    matches = [_KEY_VALUE_LINE.match(line) for line in block.split("\n")]
+    if not all(matches):
+        return None
+    fields = tuple((m["key"].strip(), m["value"].strip()) for m in matches if m)
+    if not any(is_known_key(key) for key, _ in fields):
+        return None
+    return RawHeader("key_value", fields, rest)
+
+
+def parse_title_line(text: str) -> RawHeader | None:
+    """A single short line, a blank line, then the body."""
+    block, rest = _first_block(text)
+    if "\n" in block.strip() or len(block.strip()) > _MAX_TITLE_CHARS:
+        return None
+    return RawHeader("title_line", (("title", block.strip()),), rest)
+
+
+def parse_body_only(text: str) -> RawHeader:
+    """The fallback: no header we recognize; the whole text is the body."""
+    return RawHeader("body_only", (), text)
+
+
+HEADER_PARSERS: tuple[Callable[[str], RawHeader | None], ...] = (
+    parse_date_line,
+    parse_key_value_block,
+    parse_title_line,
+)
+
+
+def split_header(text: str) -> RawHeader:
+    """Tries each header format in order; text in no known format is all body."""
+    for parser in HEADER_PARSERS:
+        header = parser(text)
+        if header is not None:
+            return header
+    return parse_body_only(text)

@@ -1,0 +1,79 @@
+"""Reads every matching file with Beam's file IO, so any Beam filesystem (local, gs://, s3://) works."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterator
+
+import apache_beam as beam
+from apache_beam import pvalue
+from apache_beam.io import fileio
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+
+from schemas import ErrorRecord
+from transforms.errors import READ
+
+
+def input_pattern(path: str) -> str:
+    """A directory (local, or any path ending in /) means every file below it, recursively;
+    anything else is a single file or a glob."""
+    if any(ch in path for ch in "*?["):
+        return path
+    if path.endswith("/") or ("://" not in path and os.path.isdir(path)):
+        return FileSystems.join(path.rstrip("/"), "**")
+    return path
+
+
+def is_hidden(path: str) -> bool:
+    """Dotfiles (.gitkeep, .DS_Store) are not articles."""
+    return posixpath.basename(path.replace("\\", "/")).startswith(".")
+
+
+def list_inputs(pattern: str) -> list[str]:
+    """The files a run will read, as the pipeline will match them (used for up-front checks)."""
+    metadata = FileSystems.match([pattern])[0].metadata_list
+    return sorted(m.path for m in metadata if not is_hidden(m.path))
+
+
+class _ReadFileFn(beam.DoFn):
+    def __init__(self, run_id: str):
+        self._run_id = run_id
+        self._files_read = Metrics.counter("newsbeam", "files_read")
+        self._bytes_read = Metrics.counter("newsbeam", "bytes_read")
+
+    def process(self, path: str) -> Iterator[tuple[str, bytes] | pvalue.TaggedOutput]:
+        try:
+            with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+                data = handle.read()
+        except OSError as err:
+            yield pvalue.TaggedOutput(
+                "errors", ErrorRecord(path, READ, f"the file could not be read: {err}", self._run_id)
+            )
+            return
+        self._files_read.inc()
+        self._bytes_read.inc(len(data))
+        yield path, data
+
+
+class ReadRawFiles(beam.PTransform):
+    """File pattern -> (path, bytes) for every non-hidden file, with an `errors` output."""
+
+    def __init__(self, pattern: str, run_id: str):
+        super().__init__()
+        self._pattern = pattern
+        self._run_id = run_id
+
+    def expand(self, pbegin):
+        return (
+            pbegin
+            | "MatchFiles" >> fileio.MatchFiles(self._pattern)
+            | "PathOnly" >> beam.Map(lambda metadata: metadata.path)
+            | "SkipHidden" >> beam.Filter(lambda path: not is_hidden(path))
+            | "SpreadFiles" >> beam.Reshuffle()
+            | "ReadFile" >> beam.ParDo(_ReadFileFn(self._run_id)).with_outputs(
+                "errors", main="files"
+            )
+        )
