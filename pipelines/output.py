@@ -35,7 +35,9 @@ def check_writable(output: Path) -> None:
         with tempfile.NamedTemporaryFile(dir=output, prefix=".write-check-"):
             pass
     except OSError as err:
-        raise OutputError(f"output directory {str(output)!r} is not writable: {err.strerror}") from err
+        raise OutputError(
+            f"output directory {str(output)!r} is not writable: {err.strerror}"
+        ) from err
     for name in DATASETS:
         path = output / name
         if path.exists() and not path.is_symlink():

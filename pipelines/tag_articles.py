@@ -186,9 +186,15 @@ def _summarize(staging: Path, inputs: list[str], run_id: str, started: float, ar
     partitions: dict[str, Counter] = {name: Counter() for name in DATASETS}
     for f in files:
         rows[f.dataset] += f.rows
-        partitions[f.dataset][f.relative_path.rsplit("/", 1)[0] if "/" in f.relative_path else "."] += f.rows
-    error_codes = Counter(pq.read_table(staging / ERRORS.name, columns=["error_code"])["error_code"].to_pylist())
-    words = sum(pq.read_table(staging / ARTICLES.name, columns=["word_count"])["word_count"].to_pylist())
+        partitions[f.dataset][
+            f.relative_path.rsplit("/", 1)[0] if "/" in f.relative_path else "."
+        ] += f.rows
+    error_codes = Counter(
+        pq.read_table(staging / ERRORS.name, columns=["error_code"])["error_code"].to_pylist()
+    )
+    words = sum(
+        pq.read_table(staging / ARTICLES.name, columns=["word_count"])["word_count"].to_pylist()
+    )
     duration = time.monotonic() - started
     return {
         "run_id": run_id,
@@ -253,7 +259,9 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     for noisy in ("apache_beam", "absl"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     sys.exit(run())

@@ -50,14 +50,18 @@ def _decode_with_bom(data: bytes) -> str | None:
             try:
                 return data.decode(encoding)
             except UnicodeDecodeError as err:
-                raise InputError(DECODE, f"the file starts with a {encoding} BOM but {err}") from err
+                raise InputError(
+                    DECODE, f"the file starts with a {encoding} BOM but {err}"
+                ) from err
     return None
 
 
 def _reject_binary(data: bytes) -> None:
     head = data[:_SNIFF_BYTES]
     if head.startswith(_BINARY_SIGNATURES):
-        raise InputError(BINARY, "the file has the signature of a binary format (PDF, image, archive)")
+        raise InputError(
+            BINARY, "the file has the signature of a binary format (PDF, image, archive)"
+        )
     if b"\x00" in head:
         raise InputError(BINARY, "the file contains NUL bytes and no UTF-16 BOM; it is not text")
 

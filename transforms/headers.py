@@ -16,7 +16,9 @@ _DATE_LINE = re.compile(
     r"^[^\S\n]*date[:\s][^\S\n]*(?P<date>\d{4}-\d{1,2}-\d{1,2})(?:[^\S\n]+(?P<title>.*))?$",
     re.IGNORECASE,
 )
-_KEY_VALUE_LINE = re.compile(r"^[^\S\n]*(?P<key>[A-Za-z][\w \-]{0,40}?)[^\S\n]*:[^\S\n]*(?P<value>.*)$")
+_KEY_VALUE_LINE = re.compile(
+    r"^[^\S\n]*(?P<key>[A-Za-z][\w \-]{0,40}?)[^\S\n]*:[^\S\n]*(?P<value>.*)$"
+)
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 _MAX_TITLE_CHARS = 300
 

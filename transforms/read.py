@@ -23,7 +23,7 @@ def input_pattern(path: str) -> str:
     if any(ch in path for ch in "*?["):
         return path
     if path.endswith("/") or ("://" not in path and os.path.isdir(path)):
-        return FileSystems.join(path.rstrip("/"), "**")
+        return path.rstrip("/") + "/**"
     return path
 
 
@@ -50,7 +50,8 @@ class _ReadFileFn(beam.DoFn):
                 data = handle.read()
         except OSError as err:
             yield pvalue.TaggedOutput(
-                "errors", ErrorRecord(path, READ, f"the file could not be read: {err}", self._run_id)
+                "errors",
+                ErrorRecord(path, READ, f"the file could not be read: {err}", self._run_id),
             )
             return
         self._files_read.inc()
@@ -73,7 +74,6 @@ class ReadRawFiles(beam.PTransform):
             | "PathOnly" >> beam.Map(lambda metadata: metadata.path)
             | "SkipHidden" >> beam.Filter(lambda path: not is_hidden(path))
             | "SpreadFiles" >> beam.Reshuffle()
-            | "ReadFile" >> beam.ParDo(_ReadFileFn(self._run_id)).with_outputs(
-                "errors", main="files"
-            )
+            | "ReadFile"
+            >> beam.ParDo(_ReadFileFn(self._run_id)).with_outputs("errors", main="files")
         )

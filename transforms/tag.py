@@ -226,10 +226,12 @@ class TagArticles(beam.PTransform):
     def expand(self, articles):
         return (
             articles
-            | "BatchArticles" >> beam.BatchElements(
+            | "BatchArticles"
+            >> beam.BatchElements(
                 min_batch_size=min(8, self._max_batch_size), max_batch_size=self._max_batch_size
             )
-            | "TagBatch" >> beam.ParDo(_TagArticlesFn(self._model_name, self._run_id)).with_outputs(
+            | "TagBatch"
+            >> beam.ParDo(_TagArticlesFn(self._model_name, self._run_id)).with_outputs(
                 "entities", main="articles"
             )
         )

@@ -96,7 +96,9 @@ class _WriteParquetFn(beam.DoFn):
 class WriteDataset(beam.PTransform):
     """Rows -> Parquet files under `directory/<dataset>/`; outputs the `WrittenFile`s."""
 
-    def __init__(self, dataset: Dataset, directory: str, *, rows_per_file: int = DEFAULT_ROWS_PER_FILE):
+    def __init__(
+        self, dataset: Dataset, directory: str, *, rows_per_file: int = DEFAULT_ROWS_PER_FILE
+    ):
         super().__init__()
         self._fn = _WriteParquetFn(dataset, directory, rows_per_file)
 
@@ -133,8 +135,12 @@ def read_commit_record(directory: str) -> list[WrittenFile]:
 
 def write_empty(dataset: Dataset, directory: str) -> WrittenFile:
     """A dataset with no rows still gets one empty file, so it reads back with its columns."""
-    relative_path = f"{partition_dir(UNDATED_PARTITION if dataset.partitioned else None)}part-empty.parquet"
-    write_table(dataset.schema.empty_table(), FileSystems.join(directory, dataset.name, relative_path))
+    relative_path = (
+        f"{partition_dir(UNDATED_PARTITION if dataset.partitioned else None)}part-empty.parquet"
+    )
+    write_table(
+        dataset.schema.empty_table(), FileSystems.join(directory, dataset.name, relative_path)
+    )
     return WrittenFile(dataset.name, relative_path, 0)
 
 

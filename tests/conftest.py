@@ -1,0 +1,69 @@
+"""Shared fixtures: a small corpus written for the tests, and the real spaCy model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+# Written for these tests. Each constant is asserted on somewhere, so keep them in sync.
+QUOTED_TITLE = "Minister: ‘We will not back down,’ says “defiant” Ortega"
+CORPUS: dict[str, bytes] = {
+    "2018/quoted-title.txt": (
+        f"date 2018-12-19 {QUOTED_TITLE}\n\n"
+        "Maria Lopez spoke in Madrid on Wednesday.\n\n"
+        "The government said the reform would continue.\n"
+    ).encode(),
+    "2018/positive.txt": (
+        b"date 2018-12-03 Wonderful concert delights Vienna\n\n"
+        b"The orchestra gave a wonderful, joyful performance and the happy audience loved it. "
+        b"Critics praised the brilliant conductor.\n"
+    ),
+    "2019/negative.txt": (
+        b"Title: Deadly storm devastates coastal towns\n"
+        b"Date: 2019-01-15T06:00:00-05:00\n"
+        b"Author: By Jane Roe and John Doe\n"
+        b"Source: Coastal Herald\n"
+        b"URL: https://example.org/storm\n\n"
+        b"A horrible, deadly storm killed dozens and destroyed hundreds of homes. "
+        b"Terrified survivors described awful scenes of panic and grief.\n"
+    ),
+    "undated.txt": (
+        b"Library opens in Leeds\n\nA new public library opened in Leeds this week.\n"
+    ),
+    "bad/empty.txt": b"",
+    "bad/picture.bin": b"\x00\x01\x02\x03\xff\xfe\x00\x00binary\x00payload",
+    "bad/header-only.txt": b"date 2019-02-02 A title and nothing else\n",
+}
+ERROR_CODES = {
+    "bad/empty.txt": "empty",
+    "bad/picture.bin": "binary",
+    "bad/header-only.txt": "no_body",
+}
+
+
+def write_corpus(root: Path, files: dict[str, bytes] = CORPUS) -> Path:
+    for relative, data in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    return write_corpus(tmp_path / "raw")
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    from transforms.tag import DEFAULT_MODEL, load_nlp
+
+    return load_nlp(DEFAULT_MODEL)
+
+
+@pytest.fixture(scope="session")
+def analyzer():
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()

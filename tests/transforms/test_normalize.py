@@ -1,0 +1,42 @@
+import pytest
+
+from transforms.normalize import normalize_body, normalize_text, normalize_title
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("\ufeffdate 2018-12-19 A", "date 2018-12-19 A"),
+        ("a\r\nb\rc\n", "a\nb\nc\n"),
+        ("Cafe\u0301", "Café"),  # decomposed e + combining acute -> NFC
+        ("", ""),
+    ],
+)
+def test_normalize_text(raw, expected):
+    assert normalize_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  Trump:   ‘We have won’  ", "Trump: ‘We have won’"),
+        ("Line\nbroken\ttitle", "Line broken title"),
+        ("“Quoted”\u00a0title", "“Quoted” title"),
+        ("   ", ""),
+    ],
+)
+def test_normalize_title_collapses_whitespace_and_keeps_quotes(raw, expected):
+    assert normalize_title(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("One.\n\nTwo.", "One.\n\nTwo."),
+        ("\n\nHard\nwrapped   line.\n \n\n\nNext  para.\n\n", "Hard wrapped line.\n\nNext para."),
+        ("   \n\n  ", ""),
+        ("Single paragraph", "Single paragraph"),
+    ],
+)
+def test_normalize_body_keeps_paragraphs_as_blank_lines(raw, expected):
+    assert normalize_body(raw) == expected
