@@ -28,9 +28,7 @@ CORPUS: dict[str, bytes] = {
         b"A horrible, deadly storm killed dozens and destroyed hundreds of homes. "
         b"Terrified survivors described awful scenes of panic and grief.\n"
     ),
-    "undated.txt": (
-        b"Library opens in Leeds\n\nA new public library opened in Leeds this week.\n"
-    ),
+    "undated.txt": (b"Library opens in Leeds\n\nA new public library opened in Leeds this week.\n"),
     "bad/empty.txt": b"",
     "bad/picture.bin": b"\x00\x01\x02\x03\xff\xfe\x00\x00binary\x00payload",
     "bad/header-only.txt": b"date 2019-02-02 A title and nothing else\n",
