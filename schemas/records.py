@@ -75,3 +75,12 @@ class ErrorRecord(NamedTuple):
     error_code: str
     message: str
     run_id: str
+
+
+class DuplicateRecord(NamedTuple):
+    """One row of the `duplicates` dataset: an input whose article is already in `articles`."""
+
+    article_id: str
+    source_path: str
+    duplicate_of: str  # source_path of the row kept in `articles`
+    run_id: str

@@ -29,6 +29,19 @@ CORPUS: dict[str, bytes] = {
         b"Terrified survivors described awful scenes of panic and grief.\n"
     ),
     "undated.txt": (b"Library opens in Leeds\n\nA new public library opened in Leeds this week.\n"),
+    "feeds/wire.jsonl": (
+        b'{"title": "Port strike ends", "date": "2019-01-20", "author": "Ana Ruiz",'
+        b' "text": "Dock workers in Valencia returned to work on Sunday."}\n'
+        b"\n"
+        b'{"headline": "Bakery wins award", "published": "Jan. 21, 2019", "body": "A bakery in'
+        b' Porto won a national prize for its bread."}\n'
+        b'{"title": "Cut off", "text": "This record was trunc\n'
+    ),
+    "copies/positive-copy.txt": (
+        b"date 2018-12-03 Wonderful concert delights Vienna\n\n"
+        b"The orchestra gave a wonderful, joyful performance and the happy audience loved it. "
+        b"Critics praised the brilliant conductor.\n"
+    ),
     "bad/empty.txt": b"",
     "bad/picture.bin": b"\x00\x01\x02\x03\xff\xfe\x00\x00binary\x00payload",
     "bad/header-only.txt": b"date 2019-02-02 A title and nothing else\n",
@@ -37,6 +50,7 @@ ERROR_CODES = {
     "bad/empty.txt": "empty",
     "bad/picture.bin": "binary",
     "bad/header-only.txt": "no_body",
+    "feeds/wire.jsonl#L4": "json_invalid",
 }
 
 
@@ -54,14 +68,14 @@ def corpus(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def nlp():
-    from transforms.tag import DEFAULT_MODEL, load_nlp
+def tagger():
+    from transforms.tag import DEFAULT_MODEL, load_tagger
 
-    return load_nlp(DEFAULT_MODEL)
+    return load_tagger(DEFAULT_MODEL)
 
 
 @pytest.fixture(scope="session")
-def analyzer():
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+def taggers(tagger):
+    from transforms.tag import untagged_tagger
 
-    return SentimentIntensityAnalyzer()
+    return {"en": tagger, None: tagger, "*": untagged_tagger()}

@@ -7,8 +7,11 @@ BINARY = "binary"  # not text: NUL bytes, control characters, known binary signa
 DECODE = "decode"  # bytes that no supported text encoding decodes
 NO_BODY = "no_body"  # a header with no article text after it
 READ = "read"  # the file could not be read at all (permissions, vanished)
+TOO_LARGE = "too_large"  # the body is longer than --max-chars
+JSON_INVALID = "json_invalid"  # truncated or malformed JSON, or JSON that is not an object
+HEADER_INVALID = "header_invalid"  # a YAML front matter that does not parse to a mapping
 
-ERROR_CODES = (EMPTY, BINARY, DECODE, NO_BODY, READ)
+ERROR_CODES = (EMPTY, BINARY, DECODE, NO_BODY, READ, TOO_LARGE, JSON_INVALID, HEADER_INVALID)
 
 
 class InputError(Exception):

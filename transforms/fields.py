@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -52,6 +53,21 @@ class Header(NamedTuple):
     warnings: tuple[str, ...]
 
 
+def as_text(value: object) -> str:
+    """A header value from JSON or YAML as text: dates in ISO 8601, lists joined, maps as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dt.date):  # includes datetime
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ", ".join(as_text(item) for item in value if item is not None)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return str(value)
+
+
 def _key(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
 
@@ -60,10 +76,13 @@ def is_known_key(name: str) -> bool:
     return _key(name) in KEY_ALIASES
 
 
-def split_authors(value: str) -> tuple[str, ...]:
-    """`By A and B`, `A, B`, `A; B` -> (A, B)."""
-    names = (normalize_title(_LEADING_BY.sub("", part)) for part in _AUTHOR_SEPARATORS.split(value))
-    return tuple(name for name in names if name)
+def split_authors(value: object) -> tuple[str, ...]:
+    """`By A and B`, `A, B`, `A; B`, or a list of such strings -> (A, B)."""
+    if isinstance(value, list | tuple):
+        return tuple(name for item in value for name in split_authors(item))
+    parts = _AUTHOR_SEPARATORS.split(as_text(value))
+    names = (normalize_title(_LEADING_BY.sub("", part)) for part in parts)
+    return tuple(dict.fromkeys(name for name in names if name))
 
 
 def normalize_language(value: str) -> str | None:
@@ -73,20 +92,25 @@ def normalize_language(value: str) -> str | None:
 
 
 def normalize_header(
-    fields: Iterable[tuple[str, str]],
+    fields: Iterable[tuple[str, object]],
     *,
     default_timezone: dt.tzinfo = dt.UTC,
     dayfirst: bool = False,
 ) -> Header:
     """Maps raw (key, value) pairs to columns; the first value of a column wins."""
     columns: dict[str, str] = {}
+    authors: object = ""
     extra: list[tuple[str, str]] = []
     for key, value in fields:
         column = KEY_ALIASES.get(_key(key))
+        if value is None or value == "" or value == []:
+            continue
         if column is None or column in columns:
-            extra.append((key, value))
+            extra.append((key, as_text(value)))
         else:
-            columns[column] = value
+            columns[column] = as_text(value)
+            if column == "authors":
+                authors = value
     warnings: list[str] = []
     parsed_date = parse_date(
         columns.get("date", ""), default_timezone=default_timezone, dayfirst=dayfirst
@@ -105,7 +129,7 @@ def normalize_header(
         title=title,
         published_date=parsed_date.published_date,
         published_at=parsed_date.published_at,
-        authors=split_authors(columns.get("authors", "")),
+        authors=split_authors(authors),
         source_name=normalize_title(columns.get("source_name", "")) or None,
         url=columns.get("url", "").strip() or None,
         language=language,

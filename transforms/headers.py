@@ -10,6 +10,9 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
+import yaml
+
+from transforms.errors import HEADER_INVALID, InputError
 from transforms.fields import is_known_key
 
 _DATE_LINE = re.compile(
@@ -20,6 +23,9 @@ _KEY_VALUE_LINE = re.compile(
     r"^[^\S\n]*(?P<key>[A-Za-z][\w \-]{0,40}?)[^\S\n]*:[^\S\n]*(?P<value>.*)$"
 )
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+_FRONT_MATTER = re.compile(
+    r"\A\s*---[^\S\n]*\n(?P<yaml>.*?)\n(?:---|\.\.\.)[^\S\n]*(?:\n|\Z)", re.S
+)
 _MAX_TITLE_CHARS = 300
 
 
@@ -27,7 +33,7 @@ class RawHeader(NamedTuple):
     """A text split into its header fields (keys as written) and its body."""
 
     header_format: str
-    fields: tuple[tuple[str, str], ...]
+    fields: tuple[tuple[str, object], ...]  # values are text, or lists/dates from JSON and YAML
     body: str
 
 
@@ -35,6 +41,21 @@ def _first_block(text: str) -> tuple[str, str]:
     """Splits at the first blank line: (header block, rest)."""
     parts = _BLANK_LINE.split(text.lstrip("\n \t"), maxsplit=1)
     return parts[0], parts[1] if len(parts) > 1 else ""
+
+
+def parse_yaml_front_matter(text: str) -> RawHeader | None:
+    """`---` / YAML mapping / `---` (or `...`), then the body, as static-site generators write."""
+    match = _FRONT_MATTER.match(text)
+    if match is None:
+        return None
+    try:
+        front_matter = yaml.safe_load(match["yaml"])
+    except yaml.YAMLError as err:
+        raise InputError(HEADER_INVALID, f"the YAML front matter does not parse: {err}") from err
+    if not isinstance(front_matter, dict):
+        raise InputError(HEADER_INVALID, "the YAML front matter is not a mapping of keys to values")
+    fields = tuple((str(key), value) for key, value in front_matter.items())
+    return RawHeader("yaml_front_matter", fields, text[match.end() :])
 
 
 def parse_date_line(text: str) -> RawHeader | None:
@@ -75,6 +96,7 @@ def parse_body_only(text: str) -> RawHeader:
 
 
 HEADER_PARSERS: tuple[Callable[[str], RawHeader | None], ...] = (
+    parse_yaml_front_matter,
     parse_date_line,
     parse_key_value_block,
     parse_title_line,

