@@ -73,7 +73,7 @@ def parse_date_line(text: str) -> RawHeader | None:
 def parse_key_value_block(text: str) -> RawHeader | None:
     """`Key: value` lines up to the first blank line, with at least one key we know."""
     block, rest = _first_block(text)
-    matches = [_KEY_VALUE_LINE.match(line) for line in block.split("\n")]
+    matches = [_KEY_VALUE_LINE.match(line) for line in block.rstrip().split("\n")]
     if not all(matches):
         return None
     fields = tuple((m["key"].strip(), m["value"].strip()) for m in matches if m)
