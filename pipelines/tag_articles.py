@@ -14,17 +14,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
-import posixpath
-import re
 import secrets
 import sys
-import time
 import zoneinfo
-from collections import Counter
 from pathlib import Path
 
 import apache_beam as beam
-import pyarrow.parquet as pq
 from apache_beam.options.pipeline_options import (
     PipelineOptions,
     StandardOptions,
@@ -33,13 +28,13 @@ from apache_beam.options.pipeline_options import (
 from apache_beam.runners.runner import PipelineState
 
 from pipelines import output as out
-from schemas import ARTICLES, DATASETS, DUPLICATES, ENTITIES, ERRORS
+from pipelines.job import run_job
+from schemas import ARTICLES, DUPLICATES, ENTITIES, ERRORS
 from transforms.dedupe import DropDuplicates
 from transforms.parse import DEFAULT_MAX_CHARS, ParseArticles, ParseOptions
 from transforms.read import ReadRawFiles, input_pattern, list_inputs
 from transforms.tag import (
     DEFAULT_MODEL,
-    PIPELINE_VERSION,
     ModelNotFoundError,
     TagArticles,
     model_language,
@@ -47,14 +42,10 @@ from transforms.tag import (
 from transforms.write import (
     CommitWrittenFiles,
     WriteDataset,
-    committed_only,
-    read_commit_record,
-    write_empty,
 )
 
 _LOG = logging.getLogger("newsbeam")
 EXIT_USAGE = 2
-EXIT_FAILED = 1
 # Runner names that mean "run here, in-process". Beam's DirectRunner would first try to download
 # a Prism binary; its own fallback is the FnApiRunner, which we use directly.
 _LOCAL_RUNNERS = {None, "directrunner", "switchingdirectrunner", "fnapirunner"}
@@ -111,6 +102,30 @@ def _argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--batch-size", type=int, default=64, help="articles per spaCy batch")
     parser.add_argument(
         "--keep-versions", type=int, default=2, help="published versions kept on disk (>= 1)"
+    )
+    parser.add_argument(
+        "--mode",
+        choices=("incremental", "full"),
+        default="incremental",
+        help="incremental: read only new and changed files (default); full: rebuild everything",
+    )
+    parser.add_argument(
+        "--prune-deleted", action="store_true", help="drop the rows of input files that are gone"
+    )
+    parser.add_argument(
+        "--reprocess-stale",
+        action="store_true",
+        help="re-tag articles made by another spaCy model or pipeline version",
+    )
+    parser.add_argument(
+        "--compact", action="store_true", help="rewrite each partition's files into one"
+    )
+    parser.add_argument(
+        "--max-error-rate",
+        type=float,
+        default=1.0,
+        help="fail (exit 3, publish nothing) when errors / inputs of this run exceed this "
+        "fraction (default 1.0: never)",
     )
     return parser
 
@@ -172,6 +187,8 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, PipelineOpti
         raise UsageError(f"unknown --default-timezone {args.default_timezone!r}") from err
     if args.max_chars < 1 or args.batch_size < 1 or args.keep_versions < 1:
         raise UsageError("--max-chars, --batch-size and --keep-versions must be positive")
+    if not 0.0 <= args.max_error_rate <= 1.0:
+        raise UsageError("--max-error-rate must be between 0 and 1")
     options = _beam_options(beam_args)
     args.pattern = input_pattern(args.input)
     inputs = list_inputs(args.pattern)
@@ -182,9 +199,16 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, PipelineOpti
     return args, options, inputs
 
 
-def build_pipeline(pipeline: beam.Pipeline, args: argparse.Namespace, run_id: str, staging: str):
-    """The graph: read -> parse -> tag -> write, with every error flowing to `errors`."""
-    raw = pipeline | "ReadRawFiles" >> ReadRawFiles(args.pattern, run_id)
+def build_pipeline(
+    pipeline: beam.Pipeline,
+    args: argparse.Namespace,
+    run_id: str,
+    staging: str,
+    *,
+    paths: list[str] | None = None,
+) -> None:
+    """The graph: read -> parse -> dedupe -> tag -> write; every error flows to `errors`."""
+    raw = pipeline | "ReadRawFiles" >> ReadRawFiles(args.pattern, run_id, paths=paths)
     options = ParseOptions(args.timezone, args.dayfirst, args.max_chars, args.detect_language)
     parsed = raw.files | "ParseArticles" >> ParseArticles(run_id, options)
     unique = parsed.articles | "DropDuplicates" >> DropDuplicates(run_id)
@@ -201,106 +225,25 @@ def build_pipeline(pipeline: beam.Pipeline, args: argparse.Namespace, run_id: st
     _ = written | "CommitWrittenFiles" >> CommitWrittenFiles(staging)
 
 
-def _column(staging: Path, dataset: str, column: str) -> list:
-    return pq.read_table(staging / dataset, columns=[column])[column].to_pylist()
-
-
-def _file_of(source_path: str) -> str:
-    """`batch.jsonl#L3` -> `batch.jsonl`."""
-    return re.sub(r"#L\d+$", "", source_path)
-
-
-def _summarize(staging: Path, inputs: list[str], run_id: str, started: float, args) -> dict:
-    """Counts from the committed files; checks that every input file is accounted for."""
-    files = read_commit_record(str(staging))
-    for dataset in DATASETS.values():
-        mine = [f for f in files if f.dataset == dataset.name]
-        committed_only(mine, str(staging), dataset)
-        if not mine:
-            files.append(write_empty(dataset, str(staging)))
-    rows: Counter = Counter()
-    partitions: dict[str, Counter] = {name: Counter() for name in DATASETS}
-    for f in files:
-        rows[f.dataset] += f.rows
-        partitions[f.dataset][posixpath.dirname(f.relative_path) or "."] += f.rows
-    accounted = {
-        _file_of(path)
-        for dataset in (ARTICLES.name, ERRORS.name, DUPLICATES.name)
-        for path in _column(staging, dataset, "source_path")
-    }
-    words = sum(_column(staging, ARTICLES.name, "word_count"))
-    duration = time.monotonic() - started
-    return {
-        "run_id": run_id,
-        "status": "succeeded",
-        "input": args.input,
-        "output": args.output,
-        "files_read": len(inputs),
-        "files_unaccounted": sorted(set(inputs) - accounted),
-        "input_records": rows[ARTICLES.name] + rows[ERRORS.name] + rows[DUPLICATES.name],
-        "articles": rows[ARTICLES.name],
-        "errors": rows[ERRORS.name],
-        "duplicates": rows[DUPLICATES.name],
-        "errors_by_code": dict(
-            sorted(Counter(_column(staging, ERRORS.name, "error_code")).items())
-        ),
-        "entity_mentions": rows[ENTITIES.name],
-        "words": words,
-        "duration_seconds": round(duration, 3),
-        "words_per_second": round(words / duration, 1) if duration else None,
-        "rows_per_partition": {name: dict(sorted(c.items())) for name, c in partitions.items()},
-        "spacy_models": args.models,
-        "pipeline_version": PIPELINE_VERSION,
-        "beam_version": beam.__version__,
-    }
-
-
-def _print_summary(summary: dict, path: Path | None) -> None:
-    unaccounted = len(summary["files_unaccounted"])
-    codes = ", ".join(f"{code}={n}" for code, n in summary["errors_by_code"].items()) or "none"
-    print(
-        f"run {summary['run_id']}: {summary['files_read']} files read -> "
-        f"{summary['input_records']} inputs = {summary['articles']} articles + "
-        f"{summary['errors']} errors + {summary['duplicates']} duplicates "
-        f"({f'{unaccounted} FILES UNACCOUNTED' if unaccounted else 'every file accounted for'})\n"
-        f"  errors by code: {codes}\n"
-        f"  entity mentions: {summary['entity_mentions']}\n"
-        f"  words: {summary['words']} in {summary['duration_seconds']:.1f} s "
-        f"({summary['words_per_second'] or 0:.0f} words/s)"
-        + (f"\n  summary: {path}" if path else "")
-    )
-
-
 def run(argv: list[str] | None = None) -> int:
-    """Runs one batch job; returns the process exit code."""
+    """Runs one batch job; returns the process exit code (see `pipelines/job.py`)."""
     try:
         args, options, inputs = parse_args(argv)
     except (UsageError, out.OutputError) as err:
         print(f"newsbeam: error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    started = time.monotonic()
-    output = Path(args.output)
     run_id = new_run_id()
-    for leftover in out.clean_staging(output):
-        _LOG.warning("removed staging of an earlier run that did not finish: %s", leftover)
-    staging = out.staging_dir(output, run_id)
-    staging.mkdir(parents=True)
-    _LOG.info("run %s: %d input files, staging in %s", run_id, len(inputs), staging)
-    pipeline = beam.Pipeline(runner=_make_runner(options), options=options)
-    build_pipeline(pipeline, args, run_id, str(staging.resolve()))
-    state = pipeline.run().wait_until_finish()
-    if state != PipelineState.DONE:
-        _LOG.error("pipeline ended in state %s; nothing was published", state)
-        return EXIT_FAILED
-    summary = _summarize(staging, inputs, run_id, started, args)
-    if summary["files_unaccounted"]:
-        summary["status"] = "failed"
-        _print_summary(summary, out.write_run_summary(output, run_id, summary))
-        _LOG.error("inputs missing from every output: %s", summary["files_unaccounted"][:10])
-        return EXIT_FAILED
-    out.publish(output, run_id, keep_versions=args.keep_versions)
-    _print_summary(summary, out.write_run_summary(output, run_id, summary))
-    return 0
+
+    def run_pipeline(paths: list[str] | None, staging: str) -> bool:
+        _LOG.info("run %s: reading %s", run_id, f"{len(paths)} files" if paths else args.pattern)
+        pipeline = beam.Pipeline(runner=_make_runner(options), options=options)
+        build_pipeline(pipeline, args, run_id, staging, paths=paths)
+        state = pipeline.run().wait_until_finish()
+        if state != PipelineState.DONE:
+            _LOG.error("pipeline ended in state %s", state)
+        return state == PipelineState.DONE
+
+    return run_job(args, inputs, run_id, run_pipeline)
 
 
 def main() -> None:

@@ -107,4 +107,19 @@ DUPLICATES = Dataset(
     ),
 )
 
+# Not a dataset for readers: the state of an output version, one row per input file it holds
+# rows for. Incremental runs compare it with the files they find.
+INPUT_FILES = Dataset(
+    name="_inputs",
+    partitioned=False,
+    schema=pa.schema(
+        [
+            pa.field("path", pa.string(), nullable=False),
+            pa.field("size", pa.int64(), nullable=False),
+            pa.field("sha256", pa.string(), nullable=False),
+            pa.field("run_id", pa.string(), nullable=False),
+        ]
+    ),
+)
+
 DATASETS: dict[str, Dataset] = {d.name: d for d in (ARTICLES, ENTITIES, ERRORS, DUPLICATES)}

@@ -60,18 +60,26 @@ class _ReadFileFn(beam.DoFn):
 
 
 class ReadRawFiles(beam.PTransform):
-    """File pattern -> (path, bytes) for every non-hidden file, with an `errors` output."""
+    """File pattern (or explicit list of paths) -> (path, bytes) for every non-hidden file,
+    with an `errors` output."""
 
-    def __init__(self, pattern: str, run_id: str):
+    def __init__(self, pattern: str | None, run_id: str, *, paths: list[str] | None = None):
         super().__init__()
         self._pattern = pattern
+        self._paths = paths
         self._run_id = run_id
 
     def expand(self, pbegin):
+        if self._paths is not None:
+            paths = pbegin | "ListedFiles" >> beam.Create(self._paths)
+        else:
+            paths = (
+                pbegin
+                | "MatchFiles" >> fileio.MatchFiles(self._pattern)
+                | "PathOnly" >> beam.Map(lambda metadata: metadata.path)
+            )
         return (
-            pbegin
-            | "MatchFiles" >> fileio.MatchFiles(self._pattern)
-            | "PathOnly" >> beam.Map(lambda metadata: metadata.path)
+            paths
             | "SkipHidden" >> beam.Filter(lambda path: not is_hidden(path))
             | "SpreadFiles" >> beam.Reshuffle()
             | "ReadFile"

@@ -64,6 +64,16 @@ class _FieldResult(NamedTuple):
 
 def model_language(model_name: str) -> str:
     """The language of an installed model, read from its meta without loading it."""
+    return _model_meta(model_name)["lang"]
+
+
+def model_meta_id(model_name: str) -> str:
+    """What `model_id` will say once the model is loaded, read from its meta."""
+    meta = _model_meta(model_name)
+    return f"{meta['lang']}_{meta['name']}-{meta['version']}"
+
+
+def _model_meta(model_name: str) -> dict:
     import spacy.util
 
     try:
@@ -73,7 +83,7 @@ def model_language(model_name: str) -> str:
     meta_path = path / "meta.json"
     if not meta_path.is_file():
         raise ModelNotFoundError(f"spaCy model {model_name!r} is not installed")
-    return spacy.util.load_meta(meta_path)["lang"]
+    return spacy.util.load_meta(meta_path)
 
 
 @Language.component(PARAGRAPH_BREAKS)

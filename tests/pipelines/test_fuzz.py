@@ -88,11 +88,10 @@ def test_fuzzed_corpus_accounts_for_every_input(tmp_path):
     summary = json.loads(summary_path.read_text())
     assert summary["files_read"] == 300
     assert summary["files_unaccounted"] == []
-    assert summary["input_records"] == expected_inputs
-    assert (
-        summary["input_records"] == summary["articles"] + summary["errors"] + summary["duplicates"]
-    )
-    assert (summary["articles"], summary["errors"], summary["duplicates"]) == (
+    run = summary["this_run"]
+    assert run["input_records"] == expected_inputs
+    assert run["input_records"] == run["articles"] + run["errors"] + run["duplicates"]
+    assert (run["articles"], run["errors"], run["duplicates"]) == (
         len(article_ids),
         expected_errors,
         parsed_articles - len(article_ids),
@@ -101,7 +100,7 @@ def test_fuzzed_corpus_accounts_for_every_input(tmp_path):
     assert articles.article_id.is_unique
     assert set(articles.article_id) == article_ids
     assert len(pd.read_parquet(output / "errors")) == expected_errors
-    assert summary["errors"] > 30 and summary["duplicates"] > 10  # the corpus really is mixed
+    assert run["errors"] > 30 and run["duplicates"] > 10  # the corpus really is mixed
     seen = {Path(p.split("#")[0]) for name in ("articles", "errors", "duplicates")
             for p in pd.read_parquet(output / name).source_path}  # fmt: skip
     assert seen == {raw / relative for relative in files}

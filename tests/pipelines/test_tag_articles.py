@@ -123,14 +123,24 @@ def test_errors_and_run_summary_balance(local_run):
     assert by_path == ERROR_CODES
     [summary_file] = (output / "_runs").glob("*.json")
     summary = json.loads(summary_file.read_text())
-    assert summary["files_read"] == 9
-    assert summary["files_unaccounted"] == []
-    assert (summary["articles"], summary["errors"], summary["duplicates"]) == (6, 4, 1)
-    assert summary["errors_by_code"] == {"binary": 1, "empty": 1, "json_invalid": 1, "no_body": 1}
-    assert summary["entity_mentions"] == len(pd.read_parquet(output / "entities"))
+    assert (summary["status"], summary["files_read"], summary["files_unaccounted"]) == (
+        "succeeded",
+        9,
+        [],
+    )
+    run = summary["this_run"]
+    assert (run["articles"], run["errors"], run["duplicates"]) == (6, 4, 1)
+    assert run["errors_by_code"] == {"binary": 1, "empty": 1, "json_invalid": 1, "no_body": 1}
+    assert run["entity_mentions"] == len(pd.read_parquet(output / "entities"))
+    assert summary["dataset_rows"] == {
+        "articles": 6,
+        "entities": run["entity_mentions"],
+        "errors": 4,
+        "duplicates": 1,
+    }
     assert (
-        "9 files read -> 11 inputs = 6 articles + 4 errors + 1 duplicates "
-        "(every file accounted for)" in result.stdout
+        "this run: 11 inputs = 6 articles + 4 errors + 1 duplicates (every file accounted for)"
+        in result.stdout
     )
 
 
@@ -164,13 +174,14 @@ def test_multi_processing_direct_runner_gives_identical_rows(local_run, tmp_path
         assert sorted_rows(read_dataset(other, name)) == sorted_rows(read_dataset(output, name))
 
 
-def test_a_second_run_replaces_the_output(local_run, tmp_path):
+def test_a_full_run_replaces_the_output(local_run, tmp_path):
     raw, _, _ = local_run
     output = tmp_path / "out"
     assert run_pipeline("--input", str(raw), "--output", str(output)).returncode == 0
     (raw / "undated.txt").rename(tmp_path / "moved-away.txt")
     try:
-        assert run_pipeline("--input", str(raw), "--output", str(output)).returncode == 0
+        full = run_pipeline("--input", str(raw), "--output", str(output), "--mode", "full")
+        assert full.returncode == 0, full.stderr
     finally:
         (tmp_path / "moved-away.txt").rename(raw / "undated.txt")
     titles = pd.read_parquet(output / "articles").title.tolist()

@@ -1,0 +1,127 @@
+"""Which inputs an incremental run must read, decided by content hash.
+
+    new file          -> read and tagged
+    edited file       -> its old rows are dropped, it is read and tagged again
+    renamed file      -> (same content, old path gone) rows re-pointed to the new path, not re-tagged
+    unchanged file    -> rows kept
+    deleted file      -> rows kept, unless --prune-deleted drops them
+    stale file        -> (--reprocess-stale) rows made by another model or pipeline version re-tagged
+
+Files recorded as duplicates of a file whose rows are dropped are re-read too, so their article
+is not lost with the row it pointed to.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import NamedTuple
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+
+from schemas import INPUT_FILES
+
+_CHUNK = 1 << 20
+
+
+class InputFile(NamedTuple):
+    path: str
+    size: int
+    sha256: str
+    run_id: str = ""  # the run whose rows for this file are published
+
+
+class Plan(NamedTuple):
+    to_process: list[str]
+    drop_files: frozenset[str]  # files whose published rows are removed
+    renames: dict[str, str]  # old path -> new path
+    state: dict[str, InputFile]  # the input table of the new version, before this run's files
+    counts: dict[str, int]
+
+
+def file_of(source_path: str) -> str:
+    """`batch.jsonl#L3` -> `batch.jsonl`: rows of JSON Lines records belong to their file."""
+    return re.sub(r"#L\d+$", "", source_path)
+
+
+def hash_file(path: str) -> InputFile:
+    digest = hashlib.sha256()
+    size = 0
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return InputFile(path, size, digest.hexdigest())
+
+
+def read_input_state(version: Path | None) -> dict[str, InputFile]:
+    path = version / f"{INPUT_FILES.name}.parquet" if version else None
+    if path is None or not path.exists():
+        return {}
+    return {row["path"]: InputFile(**row) for row in pq.read_table(path).to_pylist()}
+
+
+def write_input_state(version: Path, state: Iterable[InputFile]) -> None:
+    rows = sorted(state)
+    table = pa.Table.from_pylist([r._asdict() for r in rows], schema=INPUT_FILES.schema)
+    pq.write_table(table, version / f"{INPUT_FILES.name}.parquet")
+
+
+def plan_run(
+    current: Iterable[InputFile],
+    previous: Mapping[str, InputFile],
+    *,
+    duplicates_of: Mapping[str, set[str]] | None = None,
+    stale_files: Iterable[str] = (),
+    prune_deleted: bool = False,
+) -> Plan:
+    """Compares the files found now with the previous version's input table."""
+    current = {f.path: f for f in current}
+    stale_files = set(stale_files)
+    missing_by_hash: dict[str, list[str]] = collections.defaultdict(list)
+    for path in sorted(set(previous) - set(current)):
+        missing_by_hash[previous[path].sha256].append(path)
+    kinds: dict[str, list[str]] = collections.defaultdict(list)
+    renames: dict[str, str] = {}
+    for path in sorted(current):
+        found, before = current[path], previous.get(path)
+        if before is None:
+            if missing_by_hash.get(found.sha256):
+                renames[missing_by_hash[found.sha256].pop(0)] = path
+                kinds["renamed"].append(path)
+            else:
+                kinds["new"].append(path)
+        elif before.sha256 != found.sha256:
+            kinds["edited"].append(path)
+        elif path in stale_files:
+            kinds["stale"].append(path)
+        else:
+            kinds["unchanged"].append(path)
+    deleted = sorted(set(previous) - set(current) - set(renames))
+    drop = set(kinds["edited"]) | set(kinds["stale"]) | (set(deleted) if prune_deleted else set())
+    # A duplicate's article lives only in the row it points to: re-read it if that row goes.
+    for canonical in sorted(drop):
+        for duplicate in sorted((duplicates_of or {}).get(canonical, ())):
+            if duplicate in current and duplicate not in drop:
+                drop.add(duplicate)
+                kinds["duplicate_of_dropped"].append(duplicate)
+    process = sorted(set(kinds["new"]) | drop & set(current))
+    state = {
+        path: entry
+        for path, entry in previous.items()
+        if (path not in renames and path not in drop and path in current) or path in deleted
+    }
+    if prune_deleted:
+        for path in deleted:
+            state.pop(path, None)
+    for old, new in renames.items():
+        state[new] = current[new]._replace(run_id=previous[old].run_id)
+    counts = {kind: len(paths) for kind, paths in kinds.items()}
+    counts["deleted_kept" if not prune_deleted else "deleted_pruned"] = len(deleted)
+    return Plan(process, frozenset(drop), renames, state, counts)
