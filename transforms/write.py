@@ -25,6 +25,7 @@ from apache_beam.utils.timestamp import MAX_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
 from schemas import UNDATED_PARTITION, Dataset
+from transforms.checkpoints import pause_point
 
 COMMITTED_FILES = "_committed.json"
 DEFAULT_ROWS_PER_FILE = 100_000
@@ -87,6 +88,7 @@ class _WriteParquetFn(beam.DoFn):
         rows = self._buffers.pop(partition)
         relative_path = f"{partition_dir(partition)}part-{uuid.uuid4().hex}.parquet"
         write_table(to_table(rows, self._dataset), self._path(relative_path))
+        pause_point("writing")
         return WrittenFile(self._dataset.name, relative_path, len(rows))
 
     def _path(self, relative_path: str) -> str:

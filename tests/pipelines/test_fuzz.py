@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tests.pipelines.test_tag_articles import run_pipeline
+from tests.helpers import run_pipeline
 from transforms.parse import Failure, parse_file
 from transforms.render import RENDERERS
 

@@ -4,35 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from tests.conftest import ERROR_CODES, QUOTED_TITLE
-
-VOLATILE = ["run_id", "processed_at"]
-
-
-def run_pipeline(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.tag_articles", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-
-
-def read_dataset(output: Path, name: str) -> pd.DataFrame:
-    frame = pd.read_parquet(output / name)
-    return frame.drop(columns=[c for c in VOLATILE if c in frame.columns])
-
-
-def sorted_rows(frame: pd.DataFrame) -> list[tuple]:
-    return sorted(map(repr, frame.astype(str).itertuples(index=False)))
+from tests.helpers import read_dataset, run_pipeline, sorted_rows
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,41 @@
+"""Helpers for tests that run the real command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+VOLATILE = ["run_id", "processed_at"]
+DATASET_NAMES = ("articles", "entities", "errors", "duplicates")
+
+
+def command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "pipelines.tag_articles", *args]
+
+
+def run_pipeline(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        command(*args), capture_output=True, text=True, timeout=600, check=False, env=env
+    )
+
+
+def read_dataset(output: Path, name: str, *, drop_volatile: bool = True) -> pd.DataFrame:
+    frame = pd.read_parquet(output / name)
+    if drop_volatile:
+        frame = frame.drop(columns=[c for c in VOLATILE if c in frame.columns])
+    return frame
+
+
+def sorted_rows(frame: pd.DataFrame) -> list[str]:
+    return sorted(map(repr, frame.astype(str).itertuples(index=False)))
+
+
+def snapshot(output: Path, *, drop_volatile: bool = False) -> dict[str, list[str]]:
+    """Every row of every dataset, as plain pandas reads them."""
+    return {
+        name: sorted_rows(read_dataset(output, name, drop_volatile=drop_volatile))
+        for name in DATASET_NAMES
+    }

@@ -1,0 +1,59 @@
+from pipelines.incremental import InputFile, file_of, plan_run
+
+
+def _f(path: str, content: str, run_id: str = "r1") -> InputFile:
+    return InputFile(path, len(content), f"hash-{content}", run_id)
+
+
+PREVIOUS = {f.path: f for f in (_f("a", "A"), _f("b", "B"), _f("c", "C"), _f("d", "D"))}
+
+
+def test_file_of_strips_json_lines_suffix():
+    assert file_of("feeds/x.jsonl#L12") == "feeds/x.jsonl"
+    assert file_of("a#b.txt") == "a#b.txt"
+
+
+def test_plan_classifies_new_edited_renamed_unchanged_deleted():
+    current = [_f("a", "A"), _f("b", "B2"), _f("c2", "C"), _f("e", "E")]  # d deleted
+    plan = plan_run(current, PREVIOUS)
+    assert plan.to_process == ["b", "e"]
+    assert plan.drop_files == {"b"}
+    assert plan.renames == {"c": "c2"}
+    assert plan.counts == {
+        "unchanged": 1,
+        "edited": 1,
+        "renamed": 1,
+        "new": 1,
+        "stale": 0,
+        "deleted_kept": 1,
+    }
+    assert set(plan.state) == {"a", "c2", "d"}  # b and e are added back with this run's id
+    assert plan.state["c2"].run_id == "r1"
+
+
+def test_plan_prunes_deleted_files_on_request():
+    plan = plan_run([_f("a", "A"), _f("b", "B"), _f("c", "C")], PREVIOUS, prune_deleted=True)
+    assert plan.to_process == []
+    assert plan.drop_files == {"d"}
+    assert "d" not in plan.state
+    assert plan.counts["deleted_pruned"] == 1
+
+
+def test_plan_rereads_duplicates_of_dropped_files():
+    current = [_f("a", "A2"), _f("b", "B"), _f("c", "C"), _f("d", "D")]
+    plan = plan_run(current, PREVIOUS, duplicates_of={"a": {"d"}})
+    assert plan.to_process == ["a", "d"]
+    assert plan.drop_files == {"a", "d"}
+
+
+def test_plan_reprocesses_stale_files():
+    current = list(PREVIOUS.values())
+    plan = plan_run(current, PREVIOUS, stale_files={"c"})
+    assert plan.to_process == ["c"]
+    assert plan.counts["stale"] == 1
+
+
+def test_copy_of_existing_file_is_new_not_a_rename():
+    plan = plan_run([*PREVIOUS.values(), _f("a-copy", "A")], PREVIOUS)
+    assert plan.renames == {}
+    assert plan.to_process == ["a-copy"]
