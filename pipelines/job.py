@@ -35,6 +35,7 @@ from pipelines.versions import (
     models_in,
 )
 from schemas import ARTICLES, DATASETS, ERRORS
+from transforms.entities import load_aliases
 from transforms.tag import PIPELINE_VERSION, UNTAGGED_MODEL, model_meta_id
 from transforms.write import committed_only, read_commit_record
 
@@ -47,7 +48,7 @@ _LOG = logging.getLogger("newsbeam")
 RunPipeline = Callable[[list[str] | None, str], bool]  # (paths or None for all, staging) -> ok
 
 
-def _versions(models: dict[str, str]) -> dict[str, str]:
+def _versions(models: dict[str, str], aliases_path: Path | None) -> dict[str, str]:
     import spacy
     import vaderSentiment
 
@@ -58,6 +59,7 @@ def _versions(models: dict[str, str]) -> dict[str, str]:
         "vaderSentiment": getattr(vaderSentiment, "__version__", "3.3.2"),
         "python": platform.python_version(),
         **{f"model_{lang}": model_meta_id(name) for lang, name in models.items()},
+        "entity_aliases": load_aliases(aliases_path).version,
     }
 
 
@@ -127,7 +129,7 @@ def _run_locked(args, inputs, run_id, run_pipeline, output: Path) -> int:
         "input": args.input,
         "output": args.output,
         "options": {k: v for k, v in vars(args).items() if k not in {"timezone"}},
-        "versions": _versions(args.models),
+        "versions": _versions(args.models, args.entity_aliases),
     }
     out.write_manifest(output, run_id, manifest)
     previous = out.current_version(output) if args.mode == "incremental" else None
@@ -178,7 +180,15 @@ def _run_locked(args, inputs, run_id, run_pipeline, output: Path) -> int:
             f"error rate {error_rate:.1%} is over --max-error-rate {args.max_error_rate:.1%}",
             EXIT_TOO_MANY_ERRORS,
         )
-    built = build_version(previous, new, staging / "version", plan, run_id, compact=args.compact)
+    built = build_version(
+        previous,
+        new,
+        staging / "version",
+        plan,
+        run_id,
+        compact=args.compact,
+        excluded_labels=args.rollup_exclude_labels,
+    )
     # New articles already published from another path were turned into duplicates.
     counts["articles"] -= built.cross_run_duplicates
     counts["duplicates"] += built.cross_run_duplicates

@@ -20,7 +20,7 @@ import socket
 import tempfile
 from pathlib import Path
 
-from schemas import DATASETS
+from schemas import ALL_DATASETS
 from transforms.checkpoints import pause_point
 
 STAGING = "_staging"
@@ -48,7 +48,7 @@ def check_writable(output: Path) -> None:
         raise OutputError(
             f"output directory {str(output)!r} is not writable: {err.strerror}"
         ) from err
-    for name in DATASETS:
+    for name in ALL_DATASETS:
         path = output / name
         if path.exists() and not path.is_symlink():
             raise OutputError(
@@ -154,7 +154,7 @@ def publish(output: Path, built: Path, run_id: str, keep_versions: int = 2) -> P
     os.replace(built, version)
     pause_point("publish")
     _replace_symlink(output / CURRENT, f"{VERSIONS}/{run_id}")
-    for name in DATASETS:
+    for name in ALL_DATASETS:
         link = output / name
         if not link.is_symlink():
             os.symlink(f"{CURRENT}/{name}", link)

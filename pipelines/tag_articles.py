@@ -31,6 +31,7 @@ from pipelines import output as out
 from pipelines.job import run_job
 from schemas import ARTICLES, DUPLICATES, ENTITIES, ERRORS
 from transforms.dedupe import DropDuplicates
+from transforms.entities import DEFAULT_ROLLUP_EXCLUDED, load_aliases
 from transforms.parse import DEFAULT_MAX_CHARS, ParseArticles, ParseOptions
 from transforms.read import ReadRawFiles, input_pattern, list_inputs
 from transforms.tag import (
@@ -121,6 +122,18 @@ def _argument_parser() -> argparse.ArgumentParser:
         "--compact", action="store_true", help="rewrite each partition's files into one"
     )
     parser.add_argument(
+        "--entity-aliases",
+        type=Path,
+        help="a YAML alias table added to the packaged one (see transforms/entity_aliases.yaml)",
+    )
+    parser.add_argument(
+        "--rollup-exclude-labels",
+        type=lambda text: tuple(label.strip() for label in text.split(",") if label.strip()),
+        default=DEFAULT_ROLLUP_EXCLUDED,
+        help="entity labels left out of article_entities and entity_daily (comma-separated; "
+        f"default {','.join(DEFAULT_ROLLUP_EXCLUDED)}; '' keeps all)",
+    )
+    parser.add_argument(
         "--max-error-rate",
         type=float,
         default=1.0,
@@ -195,6 +208,11 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, PipelineOpti
     if not inputs:
         raise UsageError(f"--input {args.input!r} matches no files")
     args.models = _models(args.spacy_model)
+    if args.entity_aliases is not None:
+        try:
+            load_aliases(args.entity_aliases)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+            raise UsageError(f"--entity-aliases {str(args.entity_aliases)!r}: {err}") from err
     out.check_writable(Path(args.output))
     return args, options, inputs
 
@@ -213,7 +231,10 @@ def build_pipeline(
     parsed = raw.files | "ParseArticles" >> ParseArticles(run_id, options)
     unique = parsed.articles | "DropDuplicates" >> DropDuplicates(run_id)
     tagged = unique.articles | "TagArticles" >> TagArticles(
-        args.models, run_id, max_batch_size=args.batch_size
+        args.models,
+        run_id,
+        max_batch_size=args.batch_size,
+        aliases_path=str(args.entity_aliases) if args.entity_aliases else None,
     )
     errors = (raw.errors, parsed.errors) | "MergeErrors" >> beam.Flatten()
     written = (

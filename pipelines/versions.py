@@ -19,8 +19,20 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.incremental import Plan, file_of
-from schemas import ARTICLES, DATASETS, DUPLICATES, ENTITIES, ERRORS, Dataset
+from schemas import (
+    ALL_DATASETS,
+    ARTICLE_ENTITIES,
+    ARTICLES,
+    DATASETS,
+    DUPLICATES,
+    ENTITIES,
+    ENTITY_DAILY,
+    ERRORS,
+    Dataset,
+)
 from transforms.checkpoints import pause_point
+from transforms.entities import DEFAULT_ROLLUP_EXCLUDED
+from transforms.entity_rollups import article_entities, entity_daily
 from transforms.write import write_empty, write_table
 
 
@@ -130,6 +142,7 @@ def build_version(
     run_id: str,
     *,
     compact: bool = False,
+    excluded_labels: Iterable[str] = DEFAULT_ROLLUP_EXCLUDED,
 ) -> BuildResult:
     """previous (published) + new (this run's rows) -> target (the next version)."""
     target.mkdir(parents=True, exist_ok=True)
@@ -162,7 +175,43 @@ def build_version(
     if compact:
         for dataset in DATASETS.values():
             compact_dataset(target, dataset)
+    build_rollups(previous, target, excluded_labels)
     return _describe(target, cross, cross_entities)
+
+
+def _partition_files(root: Path | None, dataset: Dataset) -> dict[str, list[Path]]:
+    result: dict[str, list[Path]] = collections.defaultdict(list)
+    if root is None:
+        return result
+    for path in _files(root, dataset):
+        result[path.parent.relative_to(root / dataset.name).as_posix()].append(path)
+    return result
+
+
+def build_rollups(previous: Path | None, target: Path, excluded_labels: Iterable[str]) -> set[str]:
+    """Recomputes `article_entities` and `entity_daily` for the partitions whose entities
+    changed; links the previous rollup files of the others. Returns the recomputed partitions."""
+    before = _partition_files(previous, ENTITIES)
+    after = _partition_files(target, ENTITIES)
+    touched = {
+        partition
+        for partition, paths in after.items()
+        if sorted(p.name for p in paths) != sorted(p.name for p in before.get(partition, []))
+    }
+    for dataset, derive in ((ARTICLE_ENTITIES, article_entities), (ENTITY_DAILY, entity_daily)):
+        previous_rollups = _partition_files(previous, dataset)
+        for partition, paths in after.items():
+            directory = target / dataset.name / partition
+            directory.mkdir(parents=True, exist_ok=True)
+            if partition not in touched and previous_rollups.get(partition):
+                for path in previous_rollups[partition]:
+                    os.link(path, directory / path.name)
+                continue
+            entities = pa.concat_tables(pq.read_table(p, schema=ENTITIES.schema) for p in paths)
+            table = derive(entities.to_pandas(date_as_object=True), excluded_labels)
+            if table.num_rows:
+                write_table(table, str(directory / _new_name()))
+    return touched
 
 
 def _combine(first, second):
@@ -229,7 +278,7 @@ def _describe(target: Path, cross: int, cross_entities: int) -> BuildResult:
     rows: dict[str, int] = {}
     partitions: dict[str, dict[str, int]] = {}
     files: dict[str, int] = {}
-    for dataset in DATASETS.values():
+    for dataset in ALL_DATASETS.values():
         paths = _files(target, dataset)
         if not paths:
             write_empty(dataset, str(target))

