@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -25,7 +26,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from schemas import INPUT_FILES
+from schemas import INPUT_FILES, schema_fingerprint
 
 _CHUNK = 1 << 20
 
@@ -58,6 +59,18 @@ def hash_file(path: str) -> InputFile:
             digest.update(chunk)
             size += len(chunk)
     return InputFile(path, size, digest.hexdigest())
+
+
+SCHEMA_FILE = "_schema.json"
+
+
+def read_schema_fingerprint(version: Path) -> str | None:
+    path = version / SCHEMA_FILE
+    return json.loads(path.read_text())["fingerprint"] if path.exists() else None
+
+
+def write_schema_fingerprint(version: Path) -> None:
+    (version / SCHEMA_FILE).write_text(json.dumps({"fingerprint": schema_fingerprint()}) + "\n")
 
 
 def read_input_state(version: Path | None) -> dict[str, InputFile]:

@@ -26,7 +26,9 @@ from pipelines.incremental import (
     hash_file,
     plan_run,
     read_input_state,
+    read_schema_fingerprint,
     write_input_state,
+    write_schema_fingerprint,
 )
 from pipelines.versions import (
     all_source_files,
@@ -34,7 +36,7 @@ from pipelines.versions import (
     duplicates_by_canonical,
     models_in,
 )
-from schemas import ARTICLES, DATASETS, ERRORS
+from schemas import ARTICLES, DATASETS, ERRORS, schema_fingerprint
 from transforms.entities import load_aliases
 from transforms.tag import PIPELINE_VERSION, UNTAGGED_MODEL, model_meta_id
 from transforms.write import committed_only, read_commit_record
@@ -115,6 +117,11 @@ def run_job(
         for dead in out.clean_up_dead_runs(output):
             _LOG.warning("cleaned up after run %s, which did not finish", dead)
         return _run_locked(args, inputs, run_id, run_pipeline, output)
+    except Exception as err:
+        manifests = [m for m in out.read_manifests(output) if m["run_id"] == run_id]
+        if manifests:
+            _fail(output, manifests[0], f"{type(err).__name__}: {err}", EXIT_FAILED)
+        raise
     finally:
         lock.release()
 
@@ -133,6 +140,13 @@ def _run_locked(args, inputs, run_id, run_pipeline, output: Path) -> int:
     }
     out.write_manifest(output, run_id, manifest)
     previous = out.current_version(output) if args.mode == "incremental" else None
+    if previous is not None and read_schema_fingerprint(previous) != schema_fingerprint():
+        _LOG.warning(
+            "the published version was written with other dataset schemas (an older newsbeam); "
+            "rebuilding everything, as --mode full would"
+        )
+        manifest["schema_changed"] = True
+        previous = None
     found = [hash_file(path) for path in inputs]
     stale_counts, stale_files = _stale_files(out.current_version(output), args.models)
     if stale_counts:
@@ -198,6 +212,7 @@ def _run_locked(args, inputs, run_id, run_pipeline, output: Path) -> int:
     for path in plan.to_process:
         state[path] = by_path[path]._replace(run_id=run_id)
     write_input_state(staging / "version", state.values())
+    write_schema_fingerprint(staging / "version")
     out.publish(output, staging / "version", run_id, keep_versions=args.keep_versions)
     shutil.rmtree(staging, ignore_errors=True)
     duration = time.monotonic() - started

@@ -14,6 +14,7 @@ from schemas.datasets import (
     ROLLUPS,
     UNDATED_PARTITION,
     Dataset,
+    schema_fingerprint,
 )
 from schemas.records import (
     Article,
@@ -46,4 +47,5 @@ __all__ = [
     "EntityMention",
     "ErrorRecord",
     "ParsedArticle",
+    "schema_fingerprint",
 ]

@@ -166,3 +166,11 @@ INPUT_FILES = Dataset(
 DATASETS: dict[str, Dataset] = {d.name: d for d in (ARTICLES, ENTITIES, ERRORS, DUPLICATES)}
 # Everything a version holds, as readers see it.
 ALL_DATASETS: dict[str, Dataset] = {**DATASETS, **{d.name: d for d in ROLLUPS}}
+
+
+def schema_fingerprint() -> str:
+    """Changes whenever a dataset's columns or types change; stored in every output version."""
+    import hashlib
+
+    text = "\n".join(f"{d.name}:{d.schema.to_string()}" for d in ALL_DATASETS.values())
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -64,11 +64,26 @@ def _links_to(short: list[str], full: list[str]) -> bool:
 def canonical_names(
     mentions: Sequence[tuple[str, str]], aliases: AliasTable
 ) -> list[tuple[str, str]]:
-    """(text, label) of an article's mentions, in reading order -> (canonical, canonical label)."""
+    """(text, label) of an article's mentions, in reading order -> (canonical, canonical label).
+
+    One exception to "labels never merge": a one-word ORG mention that is exactly the surname
+    of a person named in full in the same article is that person (small spaCy models often
+    label a lone surname ORG: `Zakharova said`). GPE and other labels are never relabelled.
+    """
     names = [normalize_name(text) for text, _ in mentions]
     words = [name.split() for name in names]
+    surnames = {
+        w[-1] for w, (_, lab) in zip(words, mentions, strict=True) if lab == "PERSON" and len(w) > 1
+    }
     result = []
     for index, ((_, label), name) in enumerate(zip(mentions, names, strict=True)):
+        if (
+            label == "ORG"
+            and len(words[index]) == 1
+            and name in surnames
+            and (name, label) not in aliases.lookup
+        ):
+            label = "PERSON"
         if label == "PERSON" and name:
             candidates = [
                 j

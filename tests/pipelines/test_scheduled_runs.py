@@ -221,3 +221,32 @@ def test_runs_command_lists_past_runs(raw, tmp_path):
     assert listing[0].split()[:3] == ["run_id", "status", "mode"]
     assert [line.split()[1] for line in listing[1:3]] == ["succeeded", "succeeded"]
     assert listing[2].endswith("*")
+
+
+def test_rollups_are_recomputed_only_for_touched_partitions(raw, tmp_path):
+    output = tmp_path / "out"
+    _run(raw, output)
+
+    def inodes(month: str) -> set[int]:
+        partition = output / "entity_daily" / month
+        return {p.stat().st_ino for p in partition.glob("*.parquet")}
+
+    before = {m: inodes(m) for m in ("year=2018/month=12", "year=2019/month=1")}
+    (raw / "new.txt").write_text(STORY.format(day=21))
+    _run(raw, output)
+    assert inodes("year=2018/month=12") == before["year=2018/month=12"]  # hard-linked, untouched
+    assert inodes("year=2019/month=1") != before["year=2019/month=1"]
+    daily = pd.read_parquet(output / "entity_daily")
+    oslo = daily[daily.canonical == "oslo"]
+    assert oslo.published_date.astype(str).tolist() == ["2019-01-21"]
+
+
+def test_output_of_another_schema_is_rebuilt_in_full(raw, tmp_path):
+    output = tmp_path / "out"
+    _run(raw, output)
+    (output / "_current" / "_schema.json").write_text('{"fingerprint": "older-newsbeam"}')
+    result = _run(raw, output)
+    assert "rebuilding everything" in result.stderr
+    assert "(new 9); 9 read" in result.stdout
+    assert _manifest(output)["schema_changed"] is True
+    assert len(pd.read_parquet(output / "articles")) == 6

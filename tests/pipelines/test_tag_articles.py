@@ -190,3 +190,20 @@ def test_bad_command_lines_exit_2_with_one_line_and_write_nothing(tmp_path, corp
     assert lines[0].startswith("newsbeam: error: ")
     assert message in lines[0]
     assert not out.exists()
+
+
+def test_entity_rollups_are_written_and_load_with_pandas(local_run):
+    _, output, _ = local_run
+    articles = pd.read_parquet(output / "articles")
+    quoted_id = articles.loc[articles.title == QUOTED_TITLE, "article_id"].item()
+    per_article = pd.read_parquet(output / "article_entities")
+    lopez = per_article[
+        (per_article.article_id == quoted_id) & (per_article.canonical == "maria lopez")
+    ]
+    assert lopez[["label", "mentions", "first_position", "sentences"]].values.tolist() == [
+        ["PERSON", 1, "first_paragraph", 1]
+    ]
+    assert not per_article.label.isin(["DATE", "CARDINAL"]).any()
+    daily = pd.read_parquet(output / "entity_daily", filters=[("year", "=", 2018)])
+    madrid = daily[(daily.canonical == "madrid") & (daily.published_date == dt.date(2018, 12, 19))]
+    assert madrid[["label", "articles", "mentions"]].values.tolist() == [["GPE", 1, 1]]

@@ -1,0 +1,207 @@
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from transforms.entities import canonical_names, load_aliases, normalize_name
+from transforms.entity_rollups import article_entities, entity_daily
+from transforms.parse import parse_article
+from transforms.tag import tag_articles
+
+ALIASES = load_aliases()
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("U.S.", "us"),
+        ("the United States", "united states"),
+        ("THE UNITED STATES", "united states"),
+        ("Turkey’s", "turkey"),
+        ("Erdogan's", "erdogan"),
+        ("Sarah Huckabee-Sanders", "sarah huckabee sanders"),
+        ("  Maria   Zakharova ", "maria zakharova"),
+    ],
+)
+def test_normalize_name(text, name):
+    assert normalize_name(text) == name
+
+
+def test_us_spellings_share_one_key():
+    mentions = [
+        ("U.S.", "GPE"),
+        ("US", "GPE"),
+        ("the United States", "GPE"),
+        ("United States", "GPE"),
+    ]
+    assert set(canonical_names(mentions, ALIASES)) == {("united states", "GPE")}
+
+
+def test_short_person_names_link_to_the_full_name_in_the_article():
+    mentions = [
+        ("Sarah Huckabee Sanders", "PERSON"),
+        ("Sanders", "PERSON"),
+        ("Maria Zakharova", "PERSON"),
+        ("Zakharova", "PERSON"),
+        ("Huckabee", "PERSON"),  # not a surname of anyone here: stays itself
+    ]
+    assert canonical_names(mentions, ALIASES) == [
+        ("sarah huckabee sanders", "PERSON"),
+        ("sarah huckabee sanders", "PERSON"),
+        ("maria zakharova", "PERSON"),
+        ("maria zakharova", "PERSON"),
+        ("huckabee", "PERSON"),
+    ]
+
+
+def test_short_name_links_to_the_nearest_preceding_full_name():
+    mentions = [
+        ("Anna Smith", "PERSON"),
+        ("Smith", "PERSON"),
+        ("John Smith", "PERSON"),
+        ("Smith", "PERSON"),
+    ]
+    assert [c for c, _ in canonical_names(mentions, ALIASES)] == [
+        "anna smith",
+        "anna smith",
+        "john smith",
+        "john smith",
+    ]
+
+
+def test_labels_that_conflict_are_never_merged_unless_the_table_says_so():
+    mentions = [
+        ("Jordan", "PERSON"),
+        ("Jordan", "GPE"),
+        ("Michael Jordan", "PERSON"),
+        ("Jordan", "GPE"),
+    ]
+    assert canonical_names(mentions, ALIASES) == [
+        ("michael jordan", "PERSON"),
+        ("jordan", "GPE"),
+        ("michael jordan", "PERSON"),
+        ("jordan", "GPE"),
+    ]
+    # A lone surname labelled ORG is the person named in full in the same article ...
+    assert canonical_names([("Maria Zakharova", "PERSON"), ("Zakharova", "ORG")], ALIASES) == [
+        ("maria zakharova", "PERSON"),
+        ("maria zakharova", "PERSON"),
+    ]
+    # ... but not in an article that names no such person.
+    assert canonical_names([("Zakharova", "ORG")], ALIASES) == [("zakharova", "ORG")]
+    # ORG "US" is merged into the GPE key because the alias table lists ORG for it.
+    assert canonical_names([("US", "ORG")], ALIASES) == [("united states", "GPE")]
+
+
+def test_user_alias_table_extends_the_packaged_one(tmp_path):
+    extra = tmp_path / "aliases.yaml"
+    extra.write_text(
+        'version: "local-1"\nentities:\n  - canonical: Kurdish YPG\n    label: ORG\n    aliases: [YPG, People\'s Protection Units]\n'
+    )
+    table = load_aliases(extra)
+    assert table.version == "2026.11.1+local-1"
+    assert canonical_names([("YPG", "ORG"), ("the US", "GPE")], table) == [
+        ("kurdish ypg", "ORG"),
+        ("united states", "GPE"),
+    ]
+
+
+# Shaped like a real raw file: a date line with a quoted title, a press secretary named in
+# full and then by surname, the US under several names, a foreign ministry spokeswoman.
+SAMPLE = (
+    "date 2018-12-19 Trump: ‘We are bringing our troops home from Syria.’\n\n"
+    "The White House said Wednesday that the United States had started pulling troops out of "
+    "Syria. Press secretary Sarah Huckabee Sanders confirmed the decision in a statement.\n\n"
+    "“We have won against ISIS,” Sanders said. A U.S. official told Reuters that all US forces "
+    "would leave within 100 days.\n\n"
+    "Russian Foreign Ministry spokeswoman Maria Zakharova criticised the US presence in Syria. "
+    "Zakharova called it an obstacle to peace."
+).encode()
+
+
+def test_sample_shaped_article_gets_expected_canonical_keys(taggers):
+    article = parse_article("sample.txt", SAMPLE)
+    [(_, mentions)] = list(
+        tag_articles(taggers, [article], run_id="r", processed_at=NOW, aliases=ALIASES)
+    )
+    keys = {(m.text, m.canonical, m.canonical_label) for m in mentions}
+    assert ("Sanders", "sarah huckabee sanders", "PERSON") in keys
+    assert ("Sarah Huckabee Sanders", "sarah huckabee sanders", "PERSON") in keys
+    assert ("Zakharova", "maria zakharova", "PERSON") in keys
+    assert ("The White House", "white house", "ORG") in keys
+    united_states = {m.text for m in mentions if m.canonical == "united states"}
+    assert {"the United States", "U.S.", "US"} <= united_states
+    syria = [m for m in mentions if m.canonical == "syria"]
+    assert {m.field for m in syria} == {"title", "body"}
+    first = next(m for m in mentions if m.text == "Sarah Huckabee Sanders")
+    assert (first.paragraph_index, first.sentence_index) == (0, 1)
+    later = next(m for m in mentions if m.text == "Zakharova")
+    assert later.paragraph_index == 2
+
+
+def _mention(article_id, canonical, label, field, paragraph, sentence, score, date):
+    return {
+        "article_id": article_id,
+        "field": field,
+        "text": canonical,
+        "label": label,
+        "canonical": canonical,
+        "canonical_label": label,
+        "paragraph_index": paragraph,
+        "sentence_index": sentence,
+        "sentence_sentiment_compound": score,
+        "published_date": date,
+    }
+
+
+D1, D2 = dt.date(2018, 12, 19), dt.date(2018, 12, 20)
+ROWS = pd.DataFrame(
+    [
+        _mention("a", "turkey", "GPE", "title", 0, 0, -0.5, D1),
+        _mention("a", "turkey", "GPE", "body", 0, 0, 0.2, D1),
+        _mention("a", "turkey", "GPE", "body", 0, 0, 0.2, D1),  # same sentence twice: counted once
+        _mention("a", "turkey", "GPE", "body", 2, 5, 0.6, D1),
+        _mention("a", "100 days", "DATE", "body", 2, 5, 0.6, D1),  # excluded label
+        _mention("b", "turkey", "GPE", "body", 3, 7, -0.4, D1),
+        _mention("b", "erdogan", "PERSON", "body", 0, 1, None, D1),  # no sentiment (untagged)
+        _mention("c", "turkey", "GPE", "body", 1, 2, 0.1, D2),
+        _mention("d", "nobody", "PERSON", "body", 0, 0, 0.3, None),  # undated
+    ]
+)
+
+
+def test_article_entities_counts_checked_by_hand():
+    table = article_entities(ROWS, ["DATE"]).to_pandas().set_index(["article_id", "canonical"])
+    assert len(table) == 5
+    turkey_a = table.loc[("a", "turkey")]
+    assert (turkey_a.mentions, turkey_a.first_position, turkey_a.sentences) == (4, "title", 3)
+    assert turkey_a.sentiment_mean == pytest.approx((-0.5 + 0.2 + 0.6) / 3)
+    turkey_b = table.loc[("b", "turkey")]
+    assert (turkey_b.mentions, turkey_b.first_position, turkey_b.sentiment_mean) == (
+        1,
+        "later",
+        -0.4,
+    )
+    erdogan = table.loc[("b", "erdogan")]
+    assert (erdogan.first_position, erdogan.sentences) == ("first_paragraph", 0)
+    assert pd.isna(erdogan.sentiment_mean)
+    assert table.loc[("d", "nobody")].published_date is None
+
+
+def test_entity_daily_counts_checked_by_hand():
+    table = entity_daily(ROWS, ["DATE"]).to_pandas()
+    turkey_d1 = table[(table.canonical == "turkey") & (table.published_date == D1)].iloc[0]
+    assert (turkey_d1.articles, turkey_d1.mentions, turkey_d1.sentences) == (2, 5, 4)
+    scores = [-0.5, 0.2, 0.6, -0.4]
+    mean = sum(scores) / 4
+    assert turkey_d1.sentiment_mean == pytest.approx(mean)
+    assert turkey_d1.sentiment_std == pytest.approx(
+        (sum((s - mean) ** 2 for s in scores) / 4) ** 0.5
+    )
+    turkey_d2 = table[(table.canonical == "turkey") & (table.published_date == D2)].iloc[0]
+    assert (turkey_d2.articles, turkey_d2.mentions, turkey_d2.sentiment_std) == (1, 1, 0.0)
+    assert "100 days" not in set(table.canonical)
+    assert table[table.canonical == "nobody"].published_date.tolist() == [None]
+    with_dates = entity_daily(ROWS, []).to_pandas()
+    assert "100 days" in set(with_dates.canonical)
