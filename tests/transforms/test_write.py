@@ -17,7 +17,9 @@ from transforms.write import (
 
 
 def _mention(article_id: str, date: dt.date | None, start: int) -> EntityMention:
-    return EntityMention(article_id, "body", "Oslo", "GPE", start, start + 4, 0, 0.5, date)
+    return EntityMention(
+        article_id, "body", "Oslo", "GPE", start, start + 4, 0, 0, 0.5, "oslo", "GPE", date
+    )
 
 
 def test_partition_of():
