@@ -75,7 +75,7 @@ def _tree_rss(root: int) -> int:
 def _limit_worker(texts, barrier, results) -> None:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    from transforms.tag import load_nlp
+    from transforms.tag import count_words, load_nlp
 
     nlp, analyzer = load_nlp(MODEL), SentimentIntensityAnalyzer()
     barrier.wait()
@@ -85,7 +85,7 @@ def _limit_worker(texts, barrier, results) -> None:
             analyzer.polarity_scores(sentence.text)
         _ = [(e.text, e.label_, e.start_char) for e in doc.ents]
         if is_body:
-            words += sum(1 for t in doc if not (t.is_punct or t.is_space))
+            words += count_words(doc)
     results.put((start, time.perf_counter(), words))
 
 

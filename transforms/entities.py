@@ -72,9 +72,8 @@ def canonical_names(
     """
     names = [normalize_name(text) for text, _ in mentions]
     words = [name.split() for name in names]
-    surnames = {
-        w[-1] for w, (_, lab) in zip(words, mentions, strict=True) if lab == "PERSON" and len(w) > 1
-    }
+    people = [j for j, (_, label) in enumerate(mentions) if label == "PERSON" and words[j]]
+    surnames = {words[j][-1] for j in people if len(words[j]) > 1}
     result = []
     for index, ((_, label), name) in enumerate(zip(mentions, names, strict=True)):
         if (
@@ -84,12 +83,8 @@ def canonical_names(
             and (name, label) not in aliases.lookup
         ):
             label = "PERSON"
-        if label == "PERSON" and name:
-            candidates = [
-                j
-                for j, (_, other_label) in enumerate(mentions)
-                if other_label == "PERSON" and words[j] and _links_to(words[index], words[j])
-            ]
+        if label == "PERSON" and name and name.split()[-1] in surnames:
+            candidates = [j for j in people if _links_to(words[index], words[j])]
             if candidates:
                 before = [j for j in candidates if j < index]
                 name = names[before[-1] if before else candidates[0]]

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 MIN_CONFIDENCE = 0.8
 MIN_WORDS = 4
-_SAMPLE_CHARS = 2000
+_SAMPLE_CHARS = 1000
 
 
 class LanguageChoice(NamedTuple):

@@ -25,6 +25,7 @@ import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 from apache_beam.utils import shared
+from spacy.attrs import IS_PUNCT, IS_SPACE
 from spacy.language import Language
 
 from schemas import Article, EntityMention, ParsedArticle
@@ -166,6 +167,14 @@ def chunks(text: str, limit: int | None = None) -> list[tuple[int, str]]:
     return pieces
 
 
+def count_words(doc) -> int:
+    """Tokens that are neither punctuation nor whitespace (counted in numpy, not per token)."""
+    if not len(doc):
+        return 0
+    flags = doc.to_array([IS_PUNCT, IS_SPACE])
+    return int(len(doc) - (flags.max(axis=1) > 0).sum())
+
+
 def _analyse(docs_with_offsets: Iterable[tuple[Any, int]], tagger: Tagger) -> _FieldResult:
     starts: list[int] = []
     scores: list[dict[str, float]] = []
@@ -181,7 +190,7 @@ def _analyse(docs_with_offsets: Iterable[tuple[Any, int]], tagger: Tagger) -> _F
             entities.extend(
                 (e.text, e.label_, offset + e.start_char, offset + e.end_char) for e in doc.ents
             )
-        words += sum(1 for token in doc if not (token.is_punct or token.is_space))
+        words += count_words(doc)
     return _FieldResult(starts, scores, entities, words)
 
 
@@ -418,7 +427,7 @@ class TagArticles(beam.PTransform):
             articles
             | "BatchArticles"
             >> beam.BatchElements(
-                min_batch_size=min(8, self._max_batch_size), max_batch_size=self._max_batch_size
+                min_batch_size=self._max_batch_size, max_batch_size=self._max_batch_size
             )
             | "TagBatch"
             >> beam.ParDo(
