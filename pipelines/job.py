@@ -39,7 +39,6 @@ from pipelines.versions import (
 from schemas import ARTICLES, DATASETS, ERRORS, schema_fingerprint
 from transforms.entities import load_aliases
 from transforms.tag import PIPELINE_VERSION, UNTAGGED_MODEL, model_meta_id
-from transforms.write import committed_only, read_commit_record
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -76,11 +75,15 @@ def _stale_files(previous: Path | None, models: dict[str, str]) -> tuple[dict, s
     return {k: len(v) for k, v in stale.items()}, set().union(*stale.values()) if stale else set()
 
 
-def _commit_new_rows(new: Path) -> None:
-    """Keeps only the files that successful bundles reported (see transforms/write.py)."""
-    files = read_commit_record(str(new))
-    for dataset in DATASETS.values():
-        committed_only([f for f in files if f.dataset == dataset.name], str(new), dataset)
+def _check_unique_articles(new: Path) -> list[str]:
+    """Article ids written twice (would mean a runner re-ran a bundle with other boundaries)."""
+    paths = (
+        sorted((new / ARTICLES.name).rglob("*.parquet")) if (new / ARTICLES.name).is_dir() else []
+    )
+    ids = [
+        i for p in paths for i in pq.read_table(p, columns=["article_id"])["article_id"].to_pylist()
+    ]
+    return sorted(i for i, n in collections.Counter(ids).items() if n > 1)
 
 
 def _run_counts(new: Path) -> dict:
@@ -176,7 +179,11 @@ def _run_locked(args, inputs, run_id, run_pipeline, output: Path) -> int:
         paths = None if args.mode == "full" else plan.to_process
         if not run_pipeline(paths, str(new.resolve())):
             return _fail(output, manifest, "the Beam pipeline failed", EXIT_FAILED)
-        _commit_new_rows(new)
+        repeated = _check_unique_articles(new)
+        if repeated:
+            return _fail(
+                output, manifest, f"{len(repeated)} articles were written twice", EXIT_FAILED
+            )
     counts = _run_counts(new)
     manifest["this_run"] = counts
     unaccounted = sorted(set(plan.to_process) - all_source_files(new))

@@ -41,7 +41,7 @@ from transforms.tag import (
     model_language,
 )
 from transforms.write import (
-    CommitWrittenFiles,
+    AwaitWriters,
     WriteDataset,
 )
 
@@ -224,16 +224,18 @@ def build_pipeline(
     staging: str,
     *,
     paths: list[str] | None = None,
+    expected_articles: int = 1,
 ) -> None:
     """The graph: read -> parse -> dedupe -> tag -> write; every error flows to `errors`."""
     raw = pipeline | "ReadRawFiles" >> ReadRawFiles(args.pattern, run_id, paths=paths)
     options = ParseOptions(args.timezone, args.dayfirst, args.max_chars, args.detect_language)
     parsed = raw.files | "ParseArticles" >> ParseArticles(run_id, options)
-    unique = parsed.articles | "DropDuplicates" >> DropDuplicates(run_id)
-    tagged = unique.articles | "TagArticles" >> TagArticles(
+    unique = parsed.articles | "DropDuplicates" >> DropDuplicates(
+        run_id, batch_size=args.batch_size, expected_articles=expected_articles
+    )
+    tagged = unique.batches | "TagArticles" >> TagArticles(
         args.models,
         run_id,
-        max_batch_size=args.batch_size,
         aliases_path=str(args.entity_aliases) if args.entity_aliases else None,
     )
     errors = (raw.errors, parsed.errors) | "MergeErrors" >> beam.Flatten()
@@ -243,7 +245,7 @@ def build_pipeline(
         errors | "WriteErrors" >> WriteDataset(ERRORS, staging),
         unique.duplicates | "WriteDuplicates" >> WriteDataset(DUPLICATES, staging),
     )
-    _ = written | "CommitWrittenFiles" >> CommitWrittenFiles(staging)
+    _ = written | "AwaitWriters" >> AwaitWriters()
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -258,7 +260,8 @@ def run(argv: list[str] | None = None) -> int:
     def run_pipeline(paths: list[str] | None, staging: str) -> bool:
         _LOG.info("run %s: reading %s", run_id, f"{len(paths)} files" if paths else args.pattern)
         pipeline = beam.Pipeline(runner=_make_runner(options), options=options)
-        build_pipeline(pipeline, args, run_id, staging, paths=paths)
+        expected = len(paths) if paths is not None else len(inputs)
+        build_pipeline(pipeline, args, run_id, staging, paths=paths, expected_articles=expected)
         state = pipeline.run().wait_until_finish()
         if state != PipelineState.DONE:
             _LOG.error("pipeline ended in state %s", state)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 VOLATILE = ["run_id", "processed_at"]
-DATASET_NAMES = ("articles", "entities", "errors", "duplicates")
+DATASET_NAMES = ("articles", "entities", "errors", "duplicates", "article_entities", "entity_daily")
 
 
 def command(*args: str) -> list[str]:

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 import apache_beam as beam
-from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 
 from schemas import ErrorRecord, ParsedArticle
@@ -23,6 +22,7 @@ from transforms.fields import normalize_header
 from transforms.headers import RawHeader, split_header
 from transforms.language import choose_language
 from transforms.normalize import normalize_body, normalize_text
+from transforms.outputs import split_outputs
 
 DEFAULT_MAX_CHARS = 1_000_000
 
@@ -132,16 +132,16 @@ class _ParseFileFn(beam.DoFn):
         self._parsed = Metrics.counter("newsbeam", "articles_parsed")
         self._inputs = Metrics.counter("newsbeam", "input_records")
 
-    def process(self, element: tuple[str, bytes]) -> Iterator[ParsedArticle | pvalue.TaggedOutput]:
+    def process(self, element: tuple[str, bytes]) -> Iterator[tuple[str, object]]:
         source_path, data = element
         for result in parse_file(source_path, data, self._options):
             self._inputs.inc()
             if isinstance(result, Failure):
                 Metrics.counter("newsbeam", f"errors_{result.error_code}").inc()
-                yield pvalue.TaggedOutput("errors", ErrorRecord(*result, run_id=self._run_id))
+                yield "errors", ErrorRecord(*result, run_id=self._run_id)
             else:
                 self._parsed.inc()
-                yield result
+                yield "articles", result
 
 
 class ParseArticles(beam.PTransform):
@@ -152,6 +152,5 @@ class ParseArticles(beam.PTransform):
         self._fn = _ParseFileFn(run_id, options)
 
     def expand(self, raw_files):
-        return raw_files | "ParseFile" >> beam.ParDo(self._fn).with_outputs(
-            "errors", main="articles"
-        )
+        tagged = raw_files | "ParseFile" >> beam.ParDo(self._fn)
+        return split_outputs(tagged, "articles", "errors")

@@ -7,7 +7,6 @@ import posixpath
 from collections.abc import Iterator
 
 import apache_beam as beam
-from apache_beam import pvalue
 from apache_beam.io import fileio
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
@@ -15,6 +14,7 @@ from apache_beam.metrics import Metrics
 
 from schemas import ErrorRecord
 from transforms.errors import READ
+from transforms.outputs import split_outputs
 
 
 def input_pattern(path: str) -> str:
@@ -44,19 +44,17 @@ class _ReadFileFn(beam.DoFn):
         self._files_read = Metrics.counter("newsbeam", "files_read")
         self._bytes_read = Metrics.counter("newsbeam", "bytes_read")
 
-    def process(self, path: str) -> Iterator[tuple[str, bytes] | pvalue.TaggedOutput]:
+    def process(self, path: str) -> Iterator[tuple[str, object]]:
         try:
             with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
                 data = handle.read()
         except OSError as err:
-            yield pvalue.TaggedOutput(
-                "errors",
-                ErrorRecord(path, READ, f"the file could not be read: {err}", self._run_id),
-            )
+            message = f"the file could not be read: {err}"
+            yield "errors", ErrorRecord(path, READ, message, self._run_id)
             return
         self._files_read.inc()
         self._bytes_read.inc(len(data))
-        yield path, data
+        yield "files", (path, data)
 
 
 class ReadRawFiles(beam.PTransform):
@@ -78,10 +76,10 @@ class ReadRawFiles(beam.PTransform):
                 | "MatchFiles" >> fileio.MatchFiles(self._pattern)
                 | "PathOnly" >> beam.Map(lambda metadata: metadata.path)
             )
-        return (
+        tagged = (
             paths
             | "SkipHidden" >> beam.Filter(lambda path: not is_hidden(path))
             | "SpreadFiles" >> beam.Reshuffle()
-            | "ReadFile"
-            >> beam.ParDo(_ReadFileFn(self._run_id)).with_outputs("errors", main="files")
+            | "ReadFile" >> beam.ParDo(_ReadFileFn(self._run_id))
         )
+        return split_outputs(tagged, "files", "errors")

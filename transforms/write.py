@@ -1,18 +1,19 @@
 """Hive-partitioned Parquet, written with the explicit schemas from `schemas/`.
 
 Beam has no partitioned Parquet sink, so a DoFn buffers rows per partition and writes Arrow
-tables with pyarrow through Beam's FileSystems. Each file gets a unique name and is reported
-downstream; only files reported by a successful bundle are committed (`commit_files`), so a
-retried bundle's leftovers are never published.
+tables with pyarrow through Beam's FileSystems, into the run's staging directory. Each file is
+named by the rows it holds, so a bundle that a runner retries rewrites the same files rather
+than adding copies; the driver then publishes every file in staging (pipelines/job.py checks
+that no article appears twice).
 """
 
 from __future__ import annotations
 
 import collections
 import datetime as dt
-import json
-import uuid
-from collections.abc import Iterable, Iterator, Sequence
+import hashlib
+import logging
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 import apache_beam as beam
@@ -27,8 +28,11 @@ from apache_beam.utils.windowed_value import WindowedValue
 from schemas import UNDATED_PARTITION, Dataset
 from transforms.checkpoints import pause_point
 
-COMMITTED_FILES = "_committed.json"
+_LOG = logging.getLogger(__name__)
 DEFAULT_ROWS_PER_FILE = 100_000
+# Rows a writer holds across all partitions before it writes the biggest buffers out: bounds
+# a worker's memory whatever the corpus size (about 100 MB of entity rows).
+DEFAULT_MAX_BUFFERED_ROWS = 200_000
 
 
 class WrittenFile(NamedTuple):
@@ -62,23 +66,53 @@ def write_table(table: pa.Table, path: str) -> None:
         pq.write_table(table, handle, compression="zstd")
 
 
-class _WriteParquetFn(beam.DoFn):
-    """Buffers rows per partition; writes a file when a buffer is full and at bundle end."""
+def _file_name(dataset: Dataset, partition, rows: Sequence[NamedTuple]) -> str:
+    """Named by content: a retried bundle rewrites the same rows under the same name."""
+    digest = hashlib.sha256(f"{dataset.name}/{partition}".encode())
+    for row in rows:
+        digest.update(repr(tuple(getattr(row, key) for key in _KEYS[dataset.name])).encode())
+    return f"part-{digest.hexdigest()[:32]}.parquet"
 
-    def __init__(self, dataset: Dataset, directory: str, rows_per_file: int):
+
+# The columns that identify a row of each dataset (no timestamps: they differ on a retry).
+_KEYS = {
+    "articles": ("article_id",),
+    "entities": ("article_id", "field", "start_char", "end_char", "label"),
+    "errors": ("source_path", "error_code"),
+    "duplicates": ("source_path", "article_id"),
+}
+
+
+class _WriteParquetFn(beam.DoFn):
+    """Buffers rows per partition; writes a file when a buffer is full and at bundle end.
+
+    The files are the output; the `WrittenFile` records are for logging only (the DaskRunner
+    drops what `finish_bundle` emits, so nothing may depend on them).
+    """
+
+    def __init__(self, dataset: Dataset, directory: str, rows_per_file: int, max_buffered: int):
         self._dataset = dataset
         self._directory = directory
         self._rows_per_file = rows_per_file
+        self._max_buffered = max_buffered
 
     def start_bundle(self):
         self._buffers: dict = collections.defaultdict(list)
+        self._buffered = 0
 
     def process(self, row) -> Iterator[WrittenFile]:
         partition = partition_of(row.published_date) if self._dataset.partitioned else None
         buffer = self._buffers[partition]
         buffer.append(row)
+        self._buffered += 1
         if len(buffer) >= self._rows_per_file:
             yield self._flush(partition)
+        elif self._buffered >= self._max_buffered:
+            # Biggest partitions first, until half the budget is free: few, large files.
+            for biggest in sorted(self._buffers, key=lambda p: -len(self._buffers[p])):
+                yield self._flush(biggest)
+                if self._buffered <= self._max_buffered // 2:
+                    break
 
     def finish_bundle(self) -> Iterator[WindowedValue]:
         for partition in list(self._buffers):
@@ -86,7 +120,8 @@ class _WriteParquetFn(beam.DoFn):
 
     def _flush(self, partition) -> WrittenFile:
         rows = self._buffers.pop(partition)
-        relative_path = f"{partition_dir(partition)}part-{uuid.uuid4().hex}.parquet"
+        self._buffered -= len(rows)
+        relative_path = partition_dir(partition) + _file_name(self._dataset, partition, rows)
         write_table(to_table(rows, self._dataset), self._path(relative_path))
         pause_point("writing")
         return WrittenFile(self._dataset.name, relative_path, len(rows))
@@ -96,43 +131,36 @@ class _WriteParquetFn(beam.DoFn):
 
 
 class WriteDataset(beam.PTransform):
-    """Rows -> Parquet files under `directory/<dataset>/`; outputs the `WrittenFile`s."""
+    """Rows -> Parquet files under `directory/<dataset>/`; outputs `WrittenFile`s (for logs)."""
 
     def __init__(
-        self, dataset: Dataset, directory: str, *, rows_per_file: int = DEFAULT_ROWS_PER_FILE
+        self,
+        dataset: Dataset,
+        directory: str,
+        *,
+        rows_per_file: int = DEFAULT_ROWS_PER_FILE,
+        max_buffered_rows: int = DEFAULT_MAX_BUFFERED_ROWS,
     ):
         super().__init__()
-        self._fn = _WriteParquetFn(dataset, directory, rows_per_file)
+        self._fn = _WriteParquetFn(dataset, directory, rows_per_file, max_buffered_rows)
 
     def expand(self, rows):
         return rows | "WriteParquet" >> beam.ParDo(self._fn)
 
 
-def _write_commit_record(files: list[WrittenFile], directory: str) -> None:
-    payload = json.dumps([f._asdict() for f in sorted(files)], indent=1).encode()
-    with FileSystems.create(FileSystems.join(directory, COMMITTED_FILES)) as handle:
-        handle.write(payload)
+class AwaitWriters(beam.PTransform):
+    """Joins every writer's output into the graph's last step.
 
-
-class CommitWrittenFiles(beam.PTransform):
-    """Collects every dataset's `WrittenFile`s into one commit record beside them."""
-
-    def __init__(self, directory: str):
-        super().__init__()
-        self._directory = directory
+    Runners that compute only the sinks the final step depends on (the DaskRunner computes the
+    last transform of the graph) then still run every writer.
+    """
 
     def expand(self, written_files):
         return (
             written_files
-            | "Flatten" >> beam.Flatten()
-            | "CollectFiles" >> beam.combiners.ToList()
-            | "WriteCommitRecord" >> beam.Map(_write_commit_record, self._directory)
+            | "FlattenWritten" >> beam.Flatten()
+            | "LogWritten" >> beam.Map(lambda f: _LOG.debug("wrote %s", f) or f)
         )
-
-
-def read_commit_record(directory: str) -> list[WrittenFile]:
-    with FileSystems.open(FileSystems.join(directory, COMMITTED_FILES)) as handle:
-        return [WrittenFile(**entry) for entry in json.loads(handle.read())]
 
 
 def write_empty(dataset: Dataset, directory: str) -> WrittenFile:
@@ -144,12 +172,3 @@ def write_empty(dataset: Dataset, directory: str) -> WrittenFile:
         dataset.schema.empty_table(), FileSystems.join(directory, dataset.name, relative_path)
     )
     return WrittenFile(dataset.name, relative_path, 0)
-
-
-def committed_only(files: Iterable[WrittenFile], directory: str, dataset: Dataset) -> None:
-    """Deletes files of a dataset that no successful bundle reported (retried bundles' leftovers)."""
-    keep = {FileSystems.join(directory, dataset.name, f.relative_path) for f in files}
-    pattern = FileSystems.join(directory, dataset.name, "**")
-    stray = [m.path for m in FileSystems.match([pattern])[0].metadata_list if m.path not in keep]
-    if stray:
-        FileSystems.delete(stray)

@@ -3,7 +3,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from schemas import DuplicateRecord
-from transforms.dedupe import DropDuplicates, pick_canonical
+from transforms.dedupe import DropDuplicates, group_count, pick_canonical
 from transforms.parse import parse_article
 
 STORY = b"Same story\n\nThe same text under several paths."
@@ -19,14 +19,27 @@ def test_pick_canonical_keeps_smallest_path():
     ]
 
 
-def test_drop_duplicates_transform():
+def test_group_count_sizes_groups_to_about_two_batches():
+    assert [group_count(n, 64) for n in (0, 1, 128, 129, 2000)] == [1, 1, 1, 2, 16]
+
+
+def test_drop_duplicates_transform_batches_unique_articles():
     inputs = [parse_article(p, STORY) for p in ("2.txt", "1.txt")]
-    inputs.append(parse_article("3.txt", b"Other story\n\nDifferent text."))
+    inputs += [parse_article(f"{i}.txt", f"Story {i}\n\nText {i}.".encode()) for i in range(3, 8)]
     with TestPipeline() as pipeline:
-        unique = pipeline | beam.Create(inputs) | DropDuplicates("run-1")
+        unique = (
+            pipeline
+            | beam.Create(inputs)
+            | DropDuplicates("run-1", batch_size=2, expected_articles=1)
+        )
         assert_that(
-            unique.articles | beam.Map(lambda a: a.source_path),
-            equal_to(["1.txt", "3.txt"]),
+            unique.batches | beam.Map(len),
+            equal_to([2, 2, 2]),  # six unique articles, one group, batches of two
+            label="BatchSizes",
+        )
+        assert_that(
+            unique.batches | beam.FlatMap(lambda batch: [a.source_path for a in batch]),
+            equal_to(["1.txt", "3.txt", "4.txt", "5.txt", "6.txt", "7.txt"]),
             label="Articles",
         )
         assert_that(

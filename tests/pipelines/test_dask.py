@@ -1,0 +1,40 @@
+"""The same pipeline on Beam's DaskRunner over a local dask.distributed cluster."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import write_corpus
+from tests.helpers import run_pipeline, snapshot
+
+pytest.importorskip("dask.distributed", reason="install the 'dask' extra: pip install -e .[dask]")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from benchmarks.dask_cluster import local_cluster
+
+    with local_cluster(workers=2) as address:
+        yield address
+
+
+@pytest.mark.parametrize(
+    "runner", ["DaskRunner", "apache_beam.runners.dask.dask_runner.DaskRunner"]
+)
+def test_dask_runner_gives_the_same_rows_as_the_local_run(tmp_path, cluster, runner):
+    raw = write_corpus(tmp_path / "raw")
+    local = run_pipeline("--input", str(raw), "--output", str(tmp_path / "local"))
+    assert local.returncode == 0, local.stderr
+    dask = run_pipeline(
+        "--input", str(raw), "--output", str(tmp_path / "dask"),
+        "--runner", runner, "--dask_client_address", cluster,
+    )  # fmt: skip
+    assert dask.returncode == 0, dask.stderr
+    assert "this run: 11 inputs = 6 articles + 4 errors + 1 duplicates" in dask.stdout
+    ours, theirs = (
+        snapshot(tmp_path / "local", drop_volatile=True),
+        snapshot(tmp_path / "dask", drop_volatile=True),
+    )
+    for name in ours:
+        assert theirs[name] == ours[name], name
+    assert len(ours["entities"]) > 20
