@@ -37,4 +37,4 @@ def test_dask_runner_gives_the_same_rows_as_the_local_run(tmp_path, cluster, run
     )
     for name in ours:
         assert theirs[name] == ours[name], name
-    assert len(ours["entities"]) > 20
+    assert len(ours["entities"]) > 10 and len(ours["errors"]) == 4
