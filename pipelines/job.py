@@ -151,6 +151,7 @@ def _run_locked(args, inputs, run_id, run_pipeline, output: Path) -> int:
         manifest["schema_changed"] = True
         previous = None
     found = [hash_file(path) for path in inputs]
+    _LOG.info("hashed %d input files in %.1f s", len(found), time.monotonic() - started)
     stale_counts, stale_files = _stale_files(out.current_version(output), args.models)
     if stale_counts:
         _LOG.warning(
@@ -177,8 +178,11 @@ def _run_locked(args, inputs, run_id, run_pipeline, output: Path) -> int:
     new.mkdir(parents=True)
     if plan.to_process:
         paths = None if args.mode == "full" else plan.to_process
+        pipeline_started = time.monotonic()
         if not run_pipeline(paths, str(new.resolve())):
             return _fail(output, manifest, "the Beam pipeline failed", EXIT_FAILED)
+        manifest["pipeline_seconds"] = round(time.monotonic() - pipeline_started, 3)
+        _LOG.info("Beam pipeline finished in %.1f s", manifest["pipeline_seconds"])
         repeated = _check_unique_articles(new)
         if repeated:
             return _fail(
@@ -201,6 +205,7 @@ def _run_locked(args, inputs, run_id, run_pipeline, output: Path) -> int:
             f"error rate {error_rate:.1%} is over --max-error-rate {args.max_error_rate:.1%}",
             EXIT_TOO_MANY_ERRORS,
         )
+    build_started = time.monotonic()
     built = build_version(
         previous,
         new,
@@ -210,6 +215,8 @@ def _run_locked(args, inputs, run_id, run_pipeline, output: Path) -> int:
         compact=args.compact,
         excluded_labels=args.rollup_exclude_labels,
     )
+    manifest["build_seconds"] = round(time.monotonic() - build_started, 3)
+    _LOG.info("built the new version in %.1f s", manifest["build_seconds"])
     # New articles already published from another path were turned into duplicates.
     counts["articles"] -= built.cross_run_duplicates
     counts["duplicates"] += built.cross_run_duplicates
