@@ -177,7 +177,9 @@ def _run_locked(args, inputs, run_id, run_pipeline, output: Path) -> int:
     new = staging / "new"
     new.mkdir(parents=True)
     if plan.to_process:
-        paths = None if args.mode == "full" else plan.to_process
+        paths = (
+            plan.to_process
+        )  # listed, hashed and planned on the driver (all of them in full mode)
         pipeline_started = time.monotonic()
         if not run_pipeline(paths, str(new.resolve())):
             return _fail(output, manifest, "the Beam pipeline failed", EXIT_FAILED)
