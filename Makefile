@@ -26,7 +26,7 @@ test: lint
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python -m benchmarks.throughput --dask
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
