@@ -14,6 +14,7 @@ import platform
 import shutil
 import time
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 
 import apache_beam as beam
@@ -21,8 +22,6 @@ import pyarrow.parquet as pq
 
 from pipelines import output as out
 from pipelines.incremental import (
-    InputFile,
-    file_of,
     hash_file,
     plan_run,
     read_input_state,
@@ -51,13 +50,12 @@ RunPipeline = Callable[[list[str] | None, str], bool]  # (paths or None for all,
 
 def _versions(models: dict[str, str], aliases_path: Path | None) -> dict[str, str]:
     import spacy
-    import vaderSentiment
 
     return {
         "newsbeam": PIPELINE_VERSION,
         "apache_beam": beam.__version__,
         "spacy": spacy.__version__,
-        "vaderSentiment": getattr(vaderSentiment, "__version__", "3.3.2"),
+        "vaderSentiment": metadata.version("vaderSentiment"),
         "python": platform.python_version(),
         **{f"model_{lang}": model_meta_id(name) for lang, name in models.items()},
         "entity_aliases": load_aliases(aliases_path).version,
@@ -273,6 +271,3 @@ def _print_summary(manifest: dict, path: Path) -> None:
         f"  published: {totals}\n"
         f"  manifest: {path}"
     )
-
-
-__all__ = ["EXIT_LOCKED", "EXIT_TOO_MANY_ERRORS", "InputFile", "file_of", "run_job"]
