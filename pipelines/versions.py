@@ -27,12 +27,13 @@ from schemas import (
     DUPLICATES,
     ENTITIES,
     ENTITY_DAILY,
+    ENTITY_PAIRS_DAILY,
     ERRORS,
     Dataset,
 )
 from transforms.checkpoints import pause_point
 from transforms.entities import DEFAULT_ROLLUP_EXCLUDED
-from transforms.entity_rollups import article_entities, entity_daily
+from transforms.entity_rollups import article_entities, entity_daily, entity_pairs_daily
 from transforms.write import write_empty, write_table
 
 
@@ -198,7 +199,12 @@ def build_rollups(previous: Path | None, target: Path, excluded_labels: Iterable
         for partition, paths in after.items()
         if sorted(p.name for p in paths) != sorted(p.name for p in before.get(partition, []))
     }
-    for dataset, derive in ((ARTICLE_ENTITIES, article_entities), (ENTITY_DAILY, entity_daily)):
+    derived = (
+        (ARTICLE_ENTITIES, article_entities),
+        (ENTITY_DAILY, entity_daily),
+        (ENTITY_PAIRS_DAILY, entity_pairs_daily),
+    )
+    for dataset, derive in derived:
         previous_rollups = _partition_files(previous, dataset)
         for partition, paths in after.items():
             directory = target / dataset.name / partition

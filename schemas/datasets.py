@@ -144,8 +144,24 @@ ENTITY_DAILY = Dataset(
     ),
 )
 
+ENTITY_PAIRS_DAILY = Dataset(
+    name="entity_pairs_daily",
+    partitioned=True,
+    schema=pa.schema(
+        [
+            pa.field("published_date", pa.date32()),
+            pa.field("canonical_a", pa.string(), nullable=False),
+            pa.field("label_a", pa.string(), nullable=False),
+            pa.field("canonical_b", pa.string(), nullable=False),
+            pa.field("label_b", pa.string(), nullable=False),
+            pa.field("articles", pa.int32(), nullable=False),
+            pa.field("sentences", pa.int32(), nullable=False),
+        ]
+    ),
+)
+
 # Derived from `entities` for every partition a run touches (see pipelines/versions.py).
-ROLLUPS = (ARTICLE_ENTITIES, ENTITY_DAILY)
+ROLLUPS = (ARTICLE_ENTITIES, ENTITY_DAILY, ENTITY_PAIRS_DAILY)
 
 # Not a dataset for readers: the state of an output version, one row per input file it holds
 # rows for. Incremental runs compare it with the files they find.

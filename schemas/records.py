@@ -113,3 +113,15 @@ class EntityDay(NamedTuple):
     sentences: int
     sentiment_mean: float | None
     sentiment_std: float | None  # population standard deviation of the sentence scores
+
+
+class EntityPairDay(NamedTuple):
+    """One row of `entity_pairs_daily`: two canonical entities named together on one date."""
+
+    published_date: dt.date | None
+    canonical_a: str  # the pair is ordered: (canonical_a, label_a) < (canonical_b, label_b)
+    label_a: str
+    canonical_b: str
+    label_b: str
+    articles: int  # articles that name both
+    sentences: int  # sentences that name both

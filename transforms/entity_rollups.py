@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import pandas as pd
 import pyarrow as pa
 
-from schemas import ARTICLE_ENTITIES, ENTITY_DAILY
+from schemas import ARTICLE_ENTITIES, ENTITY_DAILY, ENTITY_PAIRS_DAILY
 
 _POSITIONS = ("title", "first_paragraph", "later")
 
@@ -69,6 +69,33 @@ def entity_daily(entities: pd.DataFrame, excluded_labels: Iterable[str]) -> pa.T
     result["sentences"] = result["sentences"].fillna(0)
     result = _restore_dates(result.reset_index().sort_values(["canonical", "label"]))
     return pa.Table.from_pandas(result, schema=ENTITY_DAILY.schema, preserve_index=False)
+
+
+def _pairs(frame: pd.DataFrame, unit: list[str]) -> pd.DataFrame:
+    """Distinct ordered entity pairs within each `unit` (an article, or a sentence)."""
+    entities = frame[[*unit, "published_date", "canonical", "label"]].drop_duplicates()
+    joined = entities.merge(entities, on=[*unit, "published_date"], suffixes=("_a", "_b"))
+    ordered = (joined.canonical_a < joined.canonical_b) | (
+        (joined.canonical_a == joined.canonical_b) & (joined.label_a < joined.label_b)
+    )
+    return joined[ordered]
+
+
+def entity_pairs_daily(entities: pd.DataFrame, excluded_labels: Iterable[str]) -> pa.Table:
+    """Co-occurrence: per date, how many articles and sentences name both entities."""
+    frame = _eligible(entities, excluded_labels)
+    keys = ["published_date", "canonical_a", "label_a", "canonical_b", "label_b"]
+    articles = _pairs(frame, ["article_id"]).groupby(keys).size().rename("articles")
+    sentences = (
+        _pairs(frame, ["article_id", "field", "sentence_index"])
+        .groupby(keys)
+        .size()
+        .rename("sentences")
+    )
+    result = pd.concat([articles, sentences], axis=1).fillna(0).reset_index().sort_values(keys)
+    return pa.Table.from_pandas(
+        _restore_dates(result), schema=ENTITY_PAIRS_DAILY.schema, preserve_index=False
+    )
 
 
 def _restore_dates(frame: pd.DataFrame) -> pd.DataFrame:

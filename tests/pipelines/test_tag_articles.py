@@ -117,6 +117,7 @@ def test_errors_and_run_summary_balance(local_run):
         "duplicates": 1,
         "article_entities": len(pd.read_parquet(output / "article_entities")),
         "entity_daily": len(pd.read_parquet(output / "entity_daily")),
+        "entity_pairs_daily": len(pd.read_parquet(output / "entity_pairs_daily")),
     }
     assert (
         "this run: 11 inputs = 6 articles + 4 errors + 1 duplicates (every file accounted for)"
@@ -207,3 +208,8 @@ def test_entity_rollups_are_written_and_load_with_pandas(local_run):
     daily = pd.read_parquet(output / "entity_daily", filters=[("year", "=", 2018)])
     madrid = daily[(daily.canonical == "madrid") & (daily.published_date == dt.date(2018, 12, 19))]
     assert madrid[["label", "articles", "mentions"]].values.tolist() == [["GPE", 1, 1]]
+    pairs = pd.read_parquet(output / "entity_pairs_daily")
+    lopez_madrid = pairs[(pairs.canonical_a == "madrid") & (pairs.canonical_b == "maria lopez")]
+    assert lopez_madrid[["label_a", "label_b", "articles", "sentences"]].values.tolist() == [
+        ["GPE", "PERSON", 1, 1]
+    ]

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from transforms.entities import canonical_names, load_aliases, normalize_name
-from transforms.entity_rollups import article_entities, entity_daily
+from transforms.entity_rollups import article_entities, entity_daily, entity_pairs_daily
 from transforms.parse import parse_article
 from transforms.tag import tag_articles
 
@@ -205,3 +205,33 @@ def test_entity_daily_counts_checked_by_hand():
     assert table[table.canonical == "nobody"].published_date.tolist() == [None]
     with_dates = entity_daily(ROWS, []).to_pandas()
     assert "100 days" in set(with_dates.canonical)
+
+
+def test_entity_pairs_daily_counts_checked_by_hand():
+    rows = pd.concat(
+        [
+            ROWS,
+            pd.DataFrame(
+                [
+                    _mention("e", "erdogan", "PERSON", "body", 0, 0, 0.1, D1),
+                    _mention("e", "turkey", "GPE", "body", 0, 0, 0.1, D1),
+                    _mention("e", "ankara", "GPE", "body", 1, 1, 0.0, D1),
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
+    table = entity_pairs_daily(rows, ["DATE"]).to_pandas()
+    pairs = {(r.canonical_a, r.canonical_b): (r.articles, r.sentences) for r in table.itertuples()}
+    # erdogan+turkey: articles b and e, one shared sentence (in e); ankara only in e.
+    assert pairs == {
+        ("erdogan", "turkey"): (2, 1),
+        ("ankara", "erdogan"): (1, 0),
+        ("ankara", "turkey"): (1, 0),
+    }
+    assert set(table.published_date) == {D1}
+
+
+def test_entity_pairs_daily_without_pairs_is_empty():
+    single = ROWS[ROWS.article_id == "c"]
+    assert entity_pairs_daily(single, ["DATE"]).num_rows == 0
