@@ -45,7 +45,7 @@ EXIT_TOO_MANY_ERRORS = 3
 EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
 _LOG = logging.getLogger("newsbeam")
 
-RunPipeline = Callable[[list[str] | None, str], bool]  # (paths or None for all, staging) -> ok
+RunPipeline = Callable[[list[str], str], bool]  # (paths to read, staging directory) -> ok
 
 
 def _versions(models: dict[str, str], aliases_path: Path | None) -> dict[str, str]:

@@ -223,11 +223,11 @@ def build_pipeline(
     run_id: str,
     staging: str,
     *,
-    paths: list[str] | None = None,
+    paths: list[str],
     expected_articles: int = 1,
 ) -> None:
     """The graph: read -> parse -> dedupe -> tag -> write; every error flows to `errors`."""
-    raw = pipeline | "ReadRawFiles" >> ReadRawFiles(args.pattern, run_id, paths=paths)
+    raw = pipeline | "ReadRawFiles" >> ReadRawFiles(paths, run_id)
     options = ParseOptions(args.timezone, args.dayfirst, args.max_chars, args.detect_language)
     parsed = raw.files | "ParseArticles" >> ParseArticles(run_id, options)
     unique = parsed.articles | "DropDuplicates" >> DropDuplicates(
@@ -257,11 +257,10 @@ def run(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     run_id = new_run_id()
 
-    def run_pipeline(paths: list[str] | None, staging: str) -> bool:
-        _LOG.info("run %s: reading %s", run_id, f"{len(paths)} files" if paths else args.pattern)
+    def run_pipeline(paths: list[str], staging: str) -> bool:
+        _LOG.info("run %s: reading %d files", run_id, len(paths))
         pipeline = beam.Pipeline(runner=_make_runner(options), options=options)
-        expected = len(paths) if paths is not None else len(inputs)
-        build_pipeline(pipeline, args, run_id, staging, paths=paths, expected_articles=expected)
+        build_pipeline(pipeline, args, run_id, staging, paths=paths, expected_articles=len(paths))
         state = pipeline.run().wait_until_finish()
         if state != PipelineState.DONE:
             _LOG.error("pipeline ended in state %s", state)

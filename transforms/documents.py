@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 
 from transforms.errors import JSON_INVALID, InputError
+from transforms.fields import header_key
 from transforms.headers import RawHeader
 
 # Keys that hold the article text in scraper output (news-please writes `maintext`).
@@ -20,10 +21,6 @@ JSON_LINES_EXTENSIONS = (".jsonl", ".ndjson", ".jsonlines")
 _HTML_START = re.compile(
     r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I | re.S
 )
-
-
-def _key(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", name.strip().lower())
 
 
 def json_record_header(record: object) -> RawHeader:
@@ -36,7 +33,7 @@ def json_record_header(record: object) -> RawHeader:
         (
             k
             for k in record
-            if _key(k) in BODY_KEYS and isinstance(record[k], str) and record[k].strip()
+            if header_key(k) in BODY_KEYS and isinstance(record[k], str) and record[k].strip()
         ),
         None,
     )

@@ -68,12 +68,13 @@ def as_text(value: object) -> str:
     return str(value)
 
 
-def _key(name: str) -> str:
+def header_key(name: str) -> str:
+    """`Date-Publish `, `date publish` -> `date_publish`: how header keys are compared."""
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
 
 
 def is_known_key(name: str) -> bool:
-    return _key(name) in KEY_ALIASES
+    return header_key(name) in KEY_ALIASES
 
 
 def split_authors(value: object) -> tuple[str, ...]:
@@ -102,7 +103,7 @@ def normalize_header(
     authors: object = ""
     extra: list[tuple[str, str]] = []
     for key, value in fields:
-        column = KEY_ALIASES.get(_key(key))
+        column = KEY_ALIASES.get(header_key(key))
         if value is None or value == "" or value == []:
             continue
         if column is None or column in columns:

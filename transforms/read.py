@@ -7,7 +7,6 @@ import posixpath
 from collections.abc import Iterator
 
 import apache_beam as beam
-from apache_beam.io import fileio
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
@@ -58,26 +57,22 @@ class _ReadFileFn(beam.DoFn):
 
 
 class ReadRawFiles(beam.PTransform):
-    """File pattern (or explicit list of paths) -> (path, bytes) for every non-hidden file,
-    with an `errors` output."""
+    """File paths -> `files` ((path, bytes), dotfiles skipped) and `errors` (ErrorRecord).
 
-    def __init__(self, pattern: str | None, run_id: str, *, paths: list[str] | None = None):
+    The paths are the driver's listing (`list_inputs`), which an incremental run narrows to
+    the new and changed files. Every runner splits a `Create` of them into partitions; a
+    one-element `MatchFiles` input stays in one partition on the DaskRunner.
+    """
+
+    def __init__(self, paths: list[str], run_id: str):
         super().__init__()
-        self._pattern = pattern
         self._paths = paths
         self._run_id = run_id
 
     def expand(self, pbegin):
-        if self._paths is not None:
-            paths = pbegin | "ListedFiles" >> beam.Create(self._paths)
-        else:
-            paths = (
-                pbegin
-                | "MatchFiles" >> fileio.MatchFiles(self._pattern)
-                | "PathOnly" >> beam.Map(lambda metadata: metadata.path)
-            )
         tagged = (
-            paths
+            pbegin
+            | "ListedFiles" >> beam.Create(self._paths)
             | "SkipHidden" >> beam.Filter(lambda path: not is_hidden(path))
             | "SpreadFiles" >> beam.Reshuffle()
             | "ReadFile" >> beam.ParDo(_ReadFileFn(self._run_id))

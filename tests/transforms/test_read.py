@@ -43,7 +43,9 @@ def test_read_raw_files_yields_bytes_and_read_errors(tmp_path):
     unreadable.chmod(0)
     can_lock = os.geteuid() != 0  # root reads anything; the error path is then not reachable
     with TestPipeline() as pipeline:
-        read = pipeline | ReadRawFiles(f"{tmp_path}/**", "run-1")
+        dotfile = tmp_path / ".DS_Store"
+        dotfile.write_bytes(b"hidden")
+        read = pipeline | ReadRawFiles([*list_inputs(f"{tmp_path}/**"), str(dotfile)], "run-1")
         expected = [(f"{tmp_path}/one.txt", b"first"), (f"{tmp_path}/sub/two.txt", b"\x00second")]
         if not can_lock:
             expected.append((f"{tmp_path}/locked.txt", b"secret"))
