@@ -58,3 +58,16 @@ def test_tagging_workers_log_progress(taggers, caplog, monkeypatch):
         outputs = list(fn.process([article]))
     assert [tag_ for tag_, _ in outputs].count("articles") == 1
     assert "tagged 1 articles, 6 words" in caplog.text
+
+
+def test_parse_args_wires_parse_options(tmp_path, corpus):
+    args, _, inputs = parse_args(
+        ["--input", str(corpus), "--output", str(tmp_path / "out"), "--no-language-detection",
+         "--dayfirst", "--default-timezone", "Europe/Berlin"]
+    )  # fmt: skip
+    assert (args.detect_language, args.dayfirst, str(args.timezone)) == (
+        False,
+        True,
+        "Europe/Berlin",
+    )
+    assert len(inputs) == 9

@@ -174,6 +174,10 @@ def test_compaction_merges_small_files_without_changing_rows(raw, tmp_path):
     _run(raw, output, "--compact")
     assert len(list(partition.glob("*.parquet"))) == 1
     assert snapshot(output) == rows
+    # Five runs so far; the default --keep-versions 2 keeps the current and one previous.
+    versions = sorted(p.name for p in (output / "_versions").iterdir())
+    assert len(versions) == 2
+    assert (output / "_current").resolve().name == versions[-1]
 
 
 def test_max_error_rate_fails_and_publishes_nothing(raw, tmp_path):
