@@ -190,8 +190,9 @@ def _partition_files(root: Path | None, dataset: Dataset) -> dict[str, list[Path
 
 
 def build_rollups(previous: Path | None, target: Path, excluded_labels: Iterable[str]) -> set[str]:
-    """Recomputes `article_entities` and `entity_daily` for the partitions whose entities
-    changed; links the previous rollup files of the others. Returns the recomputed partitions."""
+    """Recomputes the rollups of the partitions whose entities changed (each partition's
+    entities read once for all three); links the previous rollup files of the others. Returns
+    the recomputed partitions."""
     before = _partition_files(previous, ENTITIES)
     after = _partition_files(target, ENTITIES)
     touched = {
@@ -204,17 +205,20 @@ def build_rollups(previous: Path | None, target: Path, excluded_labels: Iterable
         (ENTITY_DAILY, entity_daily),
         (ENTITY_PAIRS_DAILY, entity_pairs_daily),
     )
-    for dataset, derive in derived:
-        previous_rollups = _partition_files(previous, dataset)
-        for partition, paths in after.items():
+    previous_rollups = {dataset: _partition_files(previous, dataset) for dataset, _ in derived}
+    excluded_labels = list(excluded_labels)
+    for partition, paths in after.items():
+        entities = None
+        for dataset, derive in derived:
             directory = target / dataset.name / partition
             directory.mkdir(parents=True, exist_ok=True)
-            if partition not in touched and previous_rollups.get(partition):
-                for path in previous_rollups[partition]:
+            if partition not in touched and previous_rollups[dataset].get(partition):
+                for path in previous_rollups[dataset][partition]:
                     os.link(path, directory / path.name)
                 continue
-            entities = pa.concat_tables(pq.read_table(p, schema=ENTITIES.schema) for p in paths)
-            table = derive(entities.to_pandas(date_as_object=True), excluded_labels)
+            if entities is None:
+                entities = pa.concat_tables(pq.read_table(p, schema=ENTITIES.schema) for p in paths)
+            table = derive(entities, excluded_labels)
             if table.num_rows:
                 write_table(table, str(directory / _new_name()))
     return touched

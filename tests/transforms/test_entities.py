@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from transforms.entities import canonical_names, load_aliases, normalize_name
@@ -155,6 +156,10 @@ def _mention(article_id, canonical, label, field, paragraph, sentence, score, da
     }
 
 
+def _table(rows: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(rows, preserve_index=False)
+
+
 D1, D2 = dt.date(2018, 12, 19), dt.date(2018, 12, 20)
 ROWS = pd.DataFrame(
     [
@@ -172,7 +177,9 @@ ROWS = pd.DataFrame(
 
 
 def test_article_entities_counts_checked_by_hand():
-    table = article_entities(ROWS, ["DATE"]).to_pandas().set_index(["article_id", "canonical"])
+    table = (
+        article_entities(_table(ROWS), ["DATE"]).to_pandas().set_index(["article_id", "canonical"])
+    )
     assert len(table) == 5
     turkey_a = table.loc[("a", "turkey")]
     assert (turkey_a.mentions, turkey_a.first_position, turkey_a.sentences) == (4, "title", 3)
@@ -190,7 +197,7 @@ def test_article_entities_counts_checked_by_hand():
 
 
 def test_entity_daily_counts_checked_by_hand():
-    table = entity_daily(ROWS, ["DATE"]).to_pandas()
+    table = entity_daily(_table(ROWS), ["DATE"]).to_pandas()
     turkey_d1 = table[(table.canonical == "turkey") & (table.published_date == D1)].iloc[0]
     assert (turkey_d1.articles, turkey_d1.mentions, turkey_d1.sentences) == (2, 5, 4)
     scores = [-0.5, 0.2, 0.6, -0.4]
@@ -203,7 +210,7 @@ def test_entity_daily_counts_checked_by_hand():
     assert (turkey_d2.articles, turkey_d2.mentions, turkey_d2.sentiment_std) == (1, 1, 0.0)
     assert "100 days" not in set(table.canonical)
     assert table[table.canonical == "nobody"].published_date.tolist() == [None]
-    with_dates = entity_daily(ROWS, []).to_pandas()
+    with_dates = entity_daily(_table(ROWS), []).to_pandas()
     assert "100 days" in set(with_dates.canonical)
 
 
@@ -221,7 +228,7 @@ def test_entity_pairs_daily_counts_checked_by_hand():
         ],
         ignore_index=True,
     )
-    table = entity_pairs_daily(rows, ["DATE"]).to_pandas()
+    table = entity_pairs_daily(_table(rows), ["DATE"]).to_pandas()
     pairs = {(r.canonical_a, r.canonical_b): (r.articles, r.sentences) for r in table.itertuples()}
     # erdogan+turkey: articles b and e, one shared sentence (in e); ankara only in e.
     assert pairs == {
@@ -234,4 +241,13 @@ def test_entity_pairs_daily_counts_checked_by_hand():
 
 def test_entity_pairs_daily_without_pairs_is_empty():
     single = ROWS[ROWS.article_id == "c"]
-    assert entity_pairs_daily(single, ["DATE"]).num_rows == 0
+    assert entity_pairs_daily(_table(single), ["DATE"]).num_rows == 0
+
+
+def test_rollups_of_no_mentions_are_empty_with_their_schemas():
+    from schemas import ARTICLE_ENTITIES, ENTITIES, ENTITY_DAILY
+
+    empty = ENTITIES.schema.empty_table()
+    assert article_entities(empty, []).schema == ARTICLE_ENTITIES.schema
+    assert entity_daily(empty, []).schema == ENTITY_DAILY.schema
+    assert entity_pairs_daily(empty, []).num_rows == 0
