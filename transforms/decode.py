@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 import charset_normalizer
 
@@ -26,7 +27,8 @@ _BINARY_SIGNATURES = (
 )
 _SNIFF_BYTES = 8192
 _MAX_CONTROL_RATIO = 0.05
-_ALLOWED_CONTROLS = frozenset("\t\n\r\f\v")
+# C0 controls other than \t \n \v \f \r (0x09-0x0d), counted by one regex scan.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f]")
 
 
 def decode_bytes(data: bytes) -> str:
@@ -80,5 +82,4 @@ def _decode_without_bom(data: bytes) -> str:
 def _control_ratio(text: str) -> float:
     if not text:
         return 0.0
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in _ALLOWED_CONTROLS)
-    return controls / len(text)
+    return len(_CONTROLS.findall(text)) / len(text)
