@@ -194,34 +194,39 @@ def _analyse(docs_with_offsets: Iterable[tuple[Any, int]], tagger: Tagger) -> _F
     return _FieldResult(starts, scores, entities, words)
 
 
-def _mentions(result: _FieldResult, article: ParsedArticle, field: str) -> Iterator[EntityMention]:
-    text_of_field = article.body if field == "body" else ""
-    paragraph_starts = [0, *(m.end() for m in _PARAGRAPH_BREAK.finditer(text_of_field))]
-    for text, label, start, end in result.entities:
+def _mentions(
+    fields: Sequence[tuple[str, _FieldResult]], article: ParsedArticle, aliases: AliasTable
+) -> list[EntityMention]:
+    """The article's mentions, title first; canonical names are resolved over all of them."""
+    found = [(field, entity) for field, result in fields for entity in result.entities]
+    names = canonical_names([(text, label) for _, (text, label, _, _) in found], aliases)
+    paragraph_starts = [0, *(m.end() for m in _PARAGRAPH_BREAK.finditer(article.body))]
+    results = dict(fields)
+    mentions = []
+    for (field, (text, label, start, end)), (canonical, canonical_label) in zip(
+        found, names, strict=True
+    ):
+        result = results[field]
         index = max(bisect.bisect_right(result.sentence_starts, start) - 1, 0)
         compound = result.sentence_scores[index]["compound"] if result.sentence_scores else None
-        yield EntityMention(
-            article_id=article.article_id,
-            field=field,
-            text=text,
-            label=label,
-            start_char=start,
-            end_char=end,
-            sentence_index=index,
-            paragraph_index=bisect.bisect_right(paragraph_starts, start) - 1,
-            sentence_sentiment_compound=compound,
-            canonical="",  # set once the article's mentions are all known
-            canonical_label=label,
-            published_date=article.published_date,
+        paragraph = bisect.bisect_right(paragraph_starts, start) - 1 if field == "body" else 0
+        mentions.append(
+            EntityMention(
+                article_id=article.article_id,
+                field=field,
+                text=text,
+                label=label,
+                start_char=start,
+                end_char=end,
+                sentence_index=index,
+                paragraph_index=paragraph,
+                sentence_sentiment_compound=compound,
+                canonical=canonical,
+                canonical_label=canonical_label,
+                published_date=article.published_date,
+            )
         )
-
-
-def _with_canonical(mentions: list[EntityMention], aliases: AliasTable) -> list[EntityMention]:
-    names = canonical_names([(m.text, m.label) for m in mentions], aliases)
-    return [
-        m._replace(canonical=canonical, canonical_label=label)
-        for m, (canonical, label) in zip(mentions, names, strict=True)
-    ]
+    return mentions
 
 
 def _mean(scores: Sequence[dict[str, float]], key: str) -> float | None:
@@ -273,9 +278,8 @@ def _build_rows(
     processed_at: dt.datetime,
     aliases: AliasTable,
 ) -> tuple[Article, list[EntityMention]]:
-    mentions = list(_mentions(title, article, "title")) if title else []
-    mentions.extend(_mentions(body, article, "body"))
-    mentions = _with_canonical(mentions, aliases)
+    fields = [("title", title), ("body", body)] if title else [("body", body)]
+    mentions = _mentions(fields, article, aliases)
     title_compound = None
     if title is not None and tagger.analyzer is not None:
         title_compound = tagger.analyzer.polarity_scores(article.title)["compound"]

@@ -66,11 +66,15 @@ def write_table(table: pa.Table, path: str) -> None:
         pq.write_table(table, handle, compression="zstd")
 
 
-def _file_name(dataset: Dataset, partition, rows: Sequence[NamedTuple]) -> str:
-    """Named by content: a retried bundle rewrites the same rows under the same name."""
+def _file_name(dataset: Dataset, partition, table: pa.Table) -> str:
+    """Named by content: a retried bundle rewrites the same rows under the same name (the
+    Arrow IPC bytes of the identifying columns, in row order, are hashed)."""
     digest = hashlib.sha256(f"{dataset.name}/{partition}".encode())
-    for row in rows:
-        digest.update(repr(tuple(getattr(row, key) for key in _KEYS[dataset.name])).encode())
+    sink = pa.BufferOutputStream()
+    keys = table.select(list(_KEYS[dataset.name])).combine_chunks()
+    with pa.ipc.new_stream(sink, keys.schema) as stream:
+        stream.write_table(keys)
+    digest.update(sink.getvalue())
     return f"part-{digest.hexdigest()[:32]}.parquet"
 
 
@@ -121,8 +125,9 @@ class _WriteParquetFn(beam.DoFn):
     def _flush(self, partition) -> WrittenFile:
         rows = self._buffers.pop(partition)
         self._buffered -= len(rows)
-        relative_path = partition_dir(partition) + _file_name(self._dataset, partition, rows)
-        write_table(to_table(rows, self._dataset), self._path(relative_path))
+        table = to_table(rows, self._dataset)
+        relative_path = partition_dir(partition) + _file_name(self._dataset, partition, table)
+        write_table(table, self._path(relative_path))
         pause_point("writing")
         return WrittenFile(self._dataset.name, relative_path, len(rows))
 

@@ -80,9 +80,13 @@ def test_files_are_named_by_their_rows(tmp_path):
     for attempt in ("first", "retry"):
         with TestPipeline() as pipeline:
             _ = pipeline | beam.Create(rows) | WriteDataset(ENTITIES, str(tmp_path / attempt))
+    moved = [rows[0], rows[1]._replace(start_char=4, end_char=9)]
+    with TestPipeline() as pipeline:
+        _ = pipeline | beam.Create(moved) | WriteDataset(ENTITIES, str(tmp_path / "other"))
     first = sorted(p.name for p in (tmp_path / "first").rglob("*.parquet"))
     assert first == sorted(p.name for p in (tmp_path / "retry").rglob("*.parquet"))
     assert len(first) == 1
+    assert [p.name for p in (tmp_path / "other").rglob("*.parquet")] != first
 
 
 def test_writer_memory_is_bounded_by_flushing_the_biggest_partitions(tmp_path):
