@@ -241,7 +241,7 @@ def build_pipeline(
     errors = (raw.errors, parsed.errors) | "MergeErrors" >> beam.Flatten()
     written = (
         tagged.articles | "WriteArticles" >> WriteDataset(ARTICLES, staging),
-        tagged.entities | "WriteEntities" >> WriteDataset(ENTITIES, staging),
+        tagged.entities | "WriteEntities" >> WriteDataset(ENTITIES, staging, lists=True),
         errors | "WriteErrors" >> WriteDataset(ERRORS, staging),
         unique.duplicates | "WriteDuplicates" >> WriteDataset(DUPLICATES, staging),
     )

@@ -94,17 +94,25 @@ class _WriteParquetFn(beam.DoFn):
     drops what `finish_bundle` emits, so nothing may depend on them).
     """
 
-    def __init__(self, dataset: Dataset, directory: str, rows_per_file: int, max_buffered: int):
+    def __init__(
+        self, dataset: Dataset, directory: str, rows_per_file: int, max_buffered: int, lists: bool
+    ):
         self._dataset = dataset
         self._directory = directory
         self._rows_per_file = rows_per_file
         self._max_buffered = max_buffered
+        self._lists = lists
 
     def start_bundle(self):
         self._buffers: dict = collections.defaultdict(list)
         self._buffered = 0
 
-    def process(self, row) -> Iterator[WrittenFile]:
+    def process(self, element) -> Iterator[WrittenFile]:
+        rows = element if self._lists else (element,)
+        for row in rows:
+            yield from self._add(row)
+
+    def _add(self, row) -> Iterator[WrittenFile]:
         partition = partition_of(row.published_date) if self._dataset.partitioned else None
         buffer = self._buffers[partition]
         buffer.append(row)
@@ -136,7 +144,10 @@ class _WriteParquetFn(beam.DoFn):
 
 
 class WriteDataset(beam.PTransform):
-    """Rows -> Parquet files under `directory/<dataset>/`; outputs `WrittenFile`s (for logs)."""
+    """Rows -> Parquet files under `directory/<dataset>/`; outputs `WrittenFile`s (for logs).
+
+    With `lists=True` each element is a list of rows (as `TagArticles` emits entities).
+    """
 
     def __init__(
         self,
@@ -145,9 +156,10 @@ class WriteDataset(beam.PTransform):
         *,
         rows_per_file: int = DEFAULT_ROWS_PER_FILE,
         max_buffered_rows: int = DEFAULT_MAX_BUFFERED_ROWS,
+        lists: bool = False,
     ):
         super().__init__()
-        self._fn = _WriteParquetFn(dataset, directory, rows_per_file, max_buffered_rows)
+        self._fn = _WriteParquetFn(dataset, directory, rows_per_file, max_buffered_rows, lists)
 
     def expand(self, rows):
         return rows | "WriteParquet" >> beam.ParDo(self._fn)

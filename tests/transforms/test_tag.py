@@ -117,7 +117,8 @@ def test_tag_articles_transform_outputs_articles_and_entities():
             label="Articles",
         )
         assert_that(
-            tagged.entities | beam.Map(lambda m: (m.field, m.text, m.label, m.start_char)),
+            tagged.entities
+            | beam.FlatMap(lambda ms: [(m.field, m.text, m.label, m.start_char) for m in ms]),
             equal_to([("body", "Barack Obama", "PERSON", 0), ("body", "Kenya", "GPE", 21)]),
             label="Entities",
         )

@@ -50,6 +50,23 @@ def test_write_dataset_partitions_rows_and_commits_files(tmp_path):
     assert len(pd.read_parquet(tmp_path / "entities", filters=[("year", "=", 2018)])) == 2
 
 
+def test_lists_of_rows_are_written_as_their_rows(tmp_path):
+    per_article = [
+        [_mention("a", dt.date(2018, 12, 19), 0), _mention("a", dt.date(2018, 12, 19), 10)],
+        [_mention("b", dt.date(2019, 1, 2), 5)],
+    ]
+    with TestPipeline() as pipeline:
+        _ = pipeline | beam.Create(per_article) | WriteDataset(ENTITIES, str(tmp_path), lists=True)
+    frame = pd.read_parquet(tmp_path / "entities")
+    assert sorted(
+        zip(frame.article_id, frame.start_char, frame.month.astype(int), strict=True)
+    ) == [
+        ("a", 0, 12),
+        ("a", 10, 12),
+        ("b", 5, 1),
+    ]
+
+
 def test_unpartitioned_dataset_and_empty_dataset(tmp_path):
     with TestPipeline() as pipeline:
         _ = (
