@@ -187,10 +187,11 @@ def _analyse(docs_with_offsets: Iterable[tuple[Any, int]], tagger: Tagger) -> _F
     words = 0
     for doc, offset in docs_with_offsets:
         for sentence in doc.sents:
-            if sentence.text.strip():
+            text = sentence.text
+            if text.strip():
                 starts.append(offset + sentence.start_char)
                 if tagger.analyzer is not None:
-                    scores.append(tagger.analyzer.polarity_scores(sentence.text))
+                    scores.append(tagger.analyzer.polarity_scores(text))
         if tagger.tags_entities:
             entities.extend(
                 (e.text, e.label_, offset + e.start_char, offset + e.end_char) for e in doc.ents
@@ -287,7 +288,10 @@ def _build_rows(
     mentions = _mentions(fields, article, aliases)
     title_compound = None
     if title is not None and tagger.analyzer is not None:
-        title_compound = tagger.analyzer.polarity_scores(article.title)["compound"]
+        if title.sentence_starts == [0] and len(title.sentence_scores) == 1:
+            title_compound = title.sentence_scores[0]["compound"]  # one sentence: the title
+        else:
+            title_compound = tagger.analyzer.polarity_scores(article.title)["compound"]
     return (
         Article(
             **{
