@@ -21,6 +21,7 @@ Peak memory is the largest sum of RSS over the process tree, sampled every 100 m
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import multiprocessing
 import os
@@ -268,6 +269,23 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"per-article time N={last['articles']} / N={first['articles']}: {last['ms_per_article'] / first['ms_per_article']:.2f}"
         )
+        # The marginal cost of one more article, between consecutive sizes: a super-linear
+        # step (a global sort, the corpus held in memory) shows here, where fixed start-up
+        # costs cancel out.
+        steps = list(itertools.pairwise(results["scaling"]))
+        for low, high in steps:
+            marginal = (high["seconds"] - low["seconds"]) / (high["articles"] - low["articles"])
+            results.setdefault("marginal_ms_per_article", {})[
+                f"{low['articles']}-{high['articles']}"
+            ] = marginal * 1000
+            print(
+                f"marginal ms/article N={low['articles']}..{high['articles']}: {marginal * 1000:.1f}"
+            )
+        if len(steps) > 1:
+            marginals = list(results["marginal_ms_per_article"].values())
+            print(
+                f"marginal ms/article, last step / first step: {marginals[-1] / marginals[0]:.2f}"
+            )
         middle = next((s for s in results["scaling"] if s["articles"] == args.articles), None)
         if middle:
             print(
