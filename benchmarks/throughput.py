@@ -180,7 +180,7 @@ def _mb(n: int) -> str:
 
 
 def _median(runs: list[dict]) -> dict:
-    """The run of median speed, with the spread of all runs."""
+    """The run of median speed (the faster middle one for an even count), with every run's."""
     ordered = sorted(runs, key=lambda r: r["wps"])
     middle = dict(ordered[len(ordered) // 2])
     middle["wps_runs"] = [round(r["wps"]) for r in runs]

@@ -19,6 +19,8 @@ from transforms.errors import InputError
             ),
             "The minister said “no” to the plan’s critics, and the debate went on for hours.",
         ),
+        # Tabs, vertical tabs, form feeds and CRs are text, however many there are.
+        (b"a\tb\tc\td\n\x0b\x0c\re\tf\t", "a\tb\tc\td\n\x0b\x0c\re\tf\t"),
     ],
 )
 def test_decode_bytes_decodes_supported_encodings(data, expected):

@@ -239,6 +239,23 @@ def test_entity_pairs_daily_counts_checked_by_hand():
     assert set(table.published_date) == {D1}
 
 
+def test_entity_pairs_of_undated_articles_have_a_null_date():
+    rows = pd.DataFrame(
+        [
+            _mention("u", "oslo", "GPE", "body", 0, 0, 0.2, None),
+            _mention("u", "norway", "GPE", "body", 0, 0, 0.2, None),
+            _mention("v", "oslo", "GPE", "body", 0, 0, 0.1, D1),
+            _mention("v", "norway", "GPE", "body", 1, 1, 0.1, D1),
+        ]
+    )
+    table = entity_pairs_daily(_table(rows), ["DATE"]).to_pandas()
+    got = [
+        (r.published_date, r.canonical_a, r.canonical_b, r.articles, r.sentences)
+        for r in table.itertuples()
+    ]
+    assert got == [(None, "norway", "oslo", 1, 1), (D1, "norway", "oslo", 1, 0)]
+
+
 def test_entity_pairs_daily_without_pairs_is_empty():
     single = ROWS[ROWS.article_id == "c"]
     assert entity_pairs_daily(_table(single), ["DATE"]).num_rows == 0

@@ -59,6 +59,15 @@ def test_sentiment_is_mean_of_sentence_scores(taggers, tagger):
     )
 
 
+def test_title_of_several_sentences_is_scored_as_a_whole(taggers, tagger):
+    title = "A wonderful victory. A terrible, deadly cost."
+    [(article, _)] = _tag(taggers, f"{title}\n\nThe team won the final on Sunday.".encode())
+    whole = tagger.analyzer.polarity_scores(title)["compound"]
+    first = tagger.analyzer.polarity_scores("A wonderful victory.")["compound"]
+    assert whole != first
+    assert article.title_sentiment_compound == whole
+
+
 def test_sentiment_sign_on_clear_articles(taggers):
     (good, _), (bad, _) = _tag(
         taggers,
