@@ -79,3 +79,20 @@ def taggers(tagger):
     from transforms.tag import untagged_tagger
 
     return {"en": tagger, None: tagger, "*": untagged_tagger()}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _model_cache(tmp_path_factory):
+    """The decompressed language model goes to a temporary cache, not the user's ~/.cache
+    (subprocesses started by tests inherit the variable)."""
+    import os
+
+    from transforms.language import CACHE_DIR_ENV
+
+    previous = os.environ.get(CACHE_DIR_ENV)
+    os.environ[CACHE_DIR_ENV] = str(tmp_path_factory.mktemp("newsbeam-cache"))
+    yield
+    if previous is None:
+        del os.environ[CACHE_DIR_ENV]
+    else:
+        os.environ[CACHE_DIR_ENV] = previous

@@ -1,13 +1,31 @@
-"""Language identification with py3langid, whose model ships inside the package."""
+"""Language identification with py3langid, whose model ships inside the package.
+
+py3langid stores its model LZMA-compressed (4.5 MB -> 68 MB) and decompresses it on every load:
+0.6 s per process, the largest fixed cost of a run after the imports. The first load therefore
+keeps the decompressed arrays as `.npy` files in a cache directory (`NEWSBEAM_CACHE_DIR`, else
+`$XDG_CACHE_HOME/newsbeam`, else `~/.cache/newsbeam`), keyed by the model file's digest; later
+loads map them (0.03 s), and the pages are shared by every worker process. An unwritable cache
+only costs the time: the model is then loaded the packaged way.
+"""
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import io
+import logging
+import os
+import tempfile
+from pathlib import Path
 from typing import NamedTuple
 
 MIN_CONFIDENCE = 0.8
 MIN_WORDS = 4
 _SAMPLE_CHARS = 1000
+CACHE_DIR_ENV = "NEWSBEAM_CACHE_DIR"
+# The arrays of py3langid's model file (py3langid.modelio); `nextmove*` are the DFA tables.
+_MODEL_ARRAYS = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
+_LOG = logging.getLogger(__name__)
 
 
 class LanguageChoice(NamedTuple):
@@ -15,11 +33,73 @@ class LanguageChoice(NamedTuple):
     warning: str | None
 
 
+def cache_dir() -> Path:
+    if os.environ.get(CACHE_DIR_ENV):
+        return Path(os.environ[CACHE_DIR_ENV])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsbeam"
+
+
 @functools.cache
 def _identifier():
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+    from py3langid.modelio import _to_array
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    model_file = Path(MODEL_DIR) / MODEL_FILE
+    try:
+        arrays = _cached_model(model_file)
+    except (OSError, ValueError, KeyError) as err:
+        _LOG.warning("language model cache not used (%s); loading the packaged model", err)
+        return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return LanguageIdentifier(
+        arrays["ptc"],
+        arrays["pc"],
+        arrays["classes"].tolist(),
+        _to_array(arrays["nextmove"]),
+        arrays["out_feat"].tolist(),
+        norm_probs=True,
+        tk_row=_to_array(arrays["nextmove_row"]),
+    )
+
+
+def _cached_model(model_file: Path) -> dict:
+    """The model's arrays, memory-mapped from the cache; written there on first use."""
+    digest = hashlib.sha256(model_file.read_bytes()).hexdigest()[:16]
+    target = cache_dir() / f"py3langid-{digest}"
+    if not target.is_dir():
+        _write_cache(model_file, target)
+    return {name: _load_array(target / f"{name}.npy") for name in _MODEL_ARRAYS}
+
+
+def _load_array(path: Path):
+    import numpy as np
+
+    return np.load(path, mmap_mode="r", allow_pickle=False)
+
+
+def _write_cache(model_file: Path, target: Path) -> None:
+    """Decompresses once into a temporary directory renamed into place: a reader never sees
+    half a cache, and of two processes filling it at once the second's copy is dropped."""
+    import lzma
+
+    import numpy as np
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        with np.load(io.BytesIO(lzma.decompress(model_file.read_bytes()))) as model:
+            for name in _MODEL_ARRAYS:
+                np.save(staging / f"{name}.npy", model[name], allow_pickle=False)
+        try:
+            staging.rename(target)
+        except OSError:
+            if not target.is_dir():
+                raise
+    finally:
+        if staging.exists():
+            for path in staging.iterdir():
+                path.unlink()
+            staging.rmdir()
+    _LOG.info("language model decompressed into %s (once; later runs map it)", target)
 
 
 def detect_language(text: str) -> tuple[str | None, float]:

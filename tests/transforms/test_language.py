@@ -1,6 +1,7 @@
+import numpy as np
 import pytest
 
-from transforms.language import choose_language, detect_language
+from transforms.language import CACHE_DIR_ENV, _identifier, choose_language, detect_language
 
 
 @pytest.mark.parametrize(
@@ -26,3 +27,45 @@ def test_choose_language_prefers_confident_detection_and_warns_on_mismatch():
     assert choice.warning.startswith("language_mismatch: header says 'fr', text is 'en'")
     assert choose_language("fr", "Bonjour") == ("fr", None)  # too short to detect: header wins
     assert choose_language(None, "ok") == (None, None)
+
+
+TEXTS = [
+    "The rail strike stranded thousands of commuters in Paris on Tuesday.",
+    "Des milliers de voyageurs sont restés bloqués mardi à Paris après la grève.",
+    "Der Berliner Senat hat am Samstag einen neuen Mietendeckel beschlossen.",
+]
+
+
+@pytest.fixture()
+def fresh_identifier(tmp_path, monkeypatch):
+    """`_identifier` with its per-process cache emptied, and the model cache in tmp_path."""
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
+    _identifier.cache_clear()
+    yield tmp_path / "cache"
+    _identifier.cache_clear()
+
+
+def test_cached_model_scores_exactly_like_the_packaged_one(fresh_identifier):
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    packaged = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    first = _identifier()  # decompresses into the cache
+    (model_dir,) = fresh_identifier.iterdir()
+    assert model_dir.name.startswith("py3langid-")
+    assert sorted(p.name for p in model_dir.iterdir()) == sorted(
+        f"{name}.npy" for name in ("classes", "nextmove", "nextmove_row", "out_feat", "pc", "ptc")
+    )
+    _identifier.cache_clear()
+    second = _identifier()  # maps the cache
+    assert isinstance(second.nb_ptc, np.memmap)
+    for text in TEXTS:
+        assert first.rank(text) == packaged.rank(text)
+        assert second.rank(text) == packaged.rank(text)
+    assert second.labels == packaged.labels
+
+
+def test_unusable_cache_falls_back_to_the_packaged_model(fresh_identifier, caplog):
+    fresh_identifier.write_text("a file where the cache directory should be")
+    assert detect_language(TEXTS[1])[0] == "fr"
+    assert not isinstance(_identifier().nb_ptc, np.memmap)
+    assert "language model cache not used" in caplog.text
