@@ -1,4 +1,7 @@
+import collections
 import datetime as dt
+import itertools
+import random
 
 import pandas as pd
 import pyarrow as pa
@@ -254,6 +257,70 @@ def test_entity_pairs_of_undated_articles_have_a_null_date():
         for r in table.itertuples()
     ]
     assert got == [(None, "norway", "oslo", 1, 1), (D1, "norway", "oslo", 1, 0)]
+
+
+def _random_mentions(seed: int, articles: int) -> pd.DataFrame:
+    rng = random.Random(seed)
+    names = [("Ankara", "GPE"), ("Ankara", "ORG"), ("Erdogan", "PERSON"), ("Turkey", "GPE"),
+             ("ankara", "GPE"), ("Zoe", "PERSON"), ("Oslo", "GPE"), ("Acme", "ORG")]  # fmt: skip
+    dates = [D2, None, D1]
+    rows = []
+    for article in range(articles):
+        date = rng.choice(dates)
+        for _ in range(rng.randint(0, 9)):
+            name, label = rng.choice(names)
+            field = rng.choice(("title", "body", "body"))
+            sentence = rng.randint(0, 3)
+            rows.append(_mention(f"art{article:03}", name, label, field, 0, sentence, 0.1, date))
+    return pd.DataFrame(rows)
+
+
+def _pairs_by_brute_force(rows: pd.DataFrame) -> list[tuple]:
+    """Every unit's distinct (canonical, label) pairs, counted per date, in Python."""
+    articles, sentences = collections.Counter(), collections.Counter()
+    for units, counter in ((["article_id"], articles),
+                           (["article_id", "field", "sentence_index"], sentences)):  # fmt: skip
+        for _, unit in rows.groupby(units):
+            date = unit.published_date.iloc[0]
+            named = sorted(set(zip(unit.canonical, unit.canonical_label, strict=True)))
+            for a, b in itertools.combinations(named, 2):
+                counter[(date, a, b)] += 1
+    return sorted(
+        ((date, *a, *b, n, sentences[(date, a, b)]) for (date, a, b), n in articles.items()),
+        key=lambda row: (row[0] is not None, row[0] or D1, *row[1:5]),
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_entity_pairs_daily_matches_a_brute_force_count_row_for_row(seed):
+    rows = _random_mentions(seed, articles=60)
+    table = entity_pairs_daily(_table(rows), []).to_pandas()
+    got = [
+        (None if pd.isna(r.published_date) else r.published_date, r.canonical_a, r.label_a,
+         r.canonical_b, r.label_b, r.articles, r.sentences)
+        for r in table.itertuples()
+    ]  # fmt: skip
+    expected = _pairs_by_brute_force(rows)
+    assert len(expected) > 50
+    assert got == expected  # same rows, in (date, undated first; names) order
+
+
+def test_rollups_are_identical_from_run_to_run():
+    """Arrow's multi-threaded group-by sums in a varying order (6 runs gave 6 different
+    means): the rollups are computed single-threaded so a rerun writes the same bytes."""
+    rng = random.Random(7)
+    rows = pd.DataFrame(
+        [
+            _mention(f"a{i % 40}", f"e{i % 7}", "GPE", "body", 1, i, rng.uniform(-1, 1), D1)
+            for i in range(60_000)
+        ]
+    )
+    table = _table(rows)
+    chunked = pa.concat_tables([table.slice(i, 2_000) for i in range(0, len(table), 2_000)])
+    runs = {
+        tuple(article_entities(chunked, []).column("sentiment_mean").to_pylist()) for _ in range(4)
+    } | {tuple(entity_daily(chunked, []).column("sentiment_std").to_pylist()) for _ in range(4)}
+    assert len(runs) == 2  # one result per rollup
 
 
 def test_entity_pairs_daily_without_pairs_is_empty():
