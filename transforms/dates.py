@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import NamedTuple
 
 from dateutil import parser as dateutil_parser
@@ -12,6 +13,14 @@ from dateutil import parser as dateutil_parser
 _DEFAULT_A = dt.datetime(2000, 1, 1, 0, 0, 0)
 _DEFAULT_B = dt.datetime(2001, 2, 2, 1, 1, 1)
 _EARLIEST_YEAR = 1900
+# Year-first dates are year-month-day whatever --dayfirst says (dateutil's dayfirst=True would
+# read 2018-03-04 as 3 April).
+_YEAR_FIRST = re.compile(r"[0-9]{4}(?:[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{4})(?![0-9])")
+# Strict ISO 8601, read by the standard library (0.6 µs; two dateutil parses take 36 µs).
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?"
+)
 
 
 class ParsedDate(NamedTuple):
@@ -37,8 +46,7 @@ def parse_date(
     if not text:
         return ParsedDate(None, None, None)
     try:
-        first = dateutil_parser.parse(text, default=_DEFAULT_A, dayfirst=dayfirst)
-        second = dateutil_parser.parse(text, default=_DEFAULT_B, dayfirst=dayfirst)
+        first, second = _parse_iso(text) or _parse_dateutil(text, dayfirst)
     except (ValueError, OverflowError) as err:
         return ParsedDate(None, None, f"date_unparseable: {text!r} ({err})")
     if first.date() != second.date():
@@ -55,3 +63,29 @@ def parse_date(
     elif published_date > today + dt.timedelta(days=1):
         warning = f"date_in_future: {published_date.isoformat()} is after {today.isoformat()}"
     return ParsedDate(published_date, published_at, warning)
+
+
+def _parse_iso(text: str) -> tuple[dt.datetime, dt.datetime] | None:
+    """A valid strict ISO date or date-time read as `_parse_dateutil` reads it (same date,
+    same instant, a time given or not), else None."""
+    try:
+        if _ISO_DATE.fullmatch(text):
+            day = dt.date.fromisoformat(text)
+            return dt.datetime.combine(day, _DEFAULT_A.time()), dt.datetime.combine(
+                day, _DEFAULT_B.time()
+            )
+        if _ISO_DATETIME.fullmatch(text):
+            instant = dt.datetime.fromisoformat(text)
+            return instant, instant
+    except ValueError:
+        return None  # 2018-13-45: dateutil gives the error message
+    return None
+
+
+def _parse_dateutil(text: str, dayfirst: bool) -> tuple[dt.datetime, dt.datetime]:
+    """The text parsed with two different defaults (see `_DEFAULT_A`)."""
+    dayfirst = dayfirst and not _YEAR_FIRST.match(text)
+    return (
+        dateutil_parser.parse(text, default=_DEFAULT_A, dayfirst=dayfirst),
+        dateutil_parser.parse(text, default=_DEFAULT_B, dayfirst=dayfirst),
+    )

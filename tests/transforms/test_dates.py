@@ -2,8 +2,10 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from transforms.dates import parse_date
+from transforms.dates import _parse_dateutil, _parse_iso, parse_date
 
 D = dt.date
 UTC = dt.UTC
@@ -52,6 +54,42 @@ def test_time_without_offset_is_read_in_default_timezone():
 def test_dayfirst_reads_day_before_month():
     assert parse_date("01/02/2019").published_date == D(2019, 1, 2)
     assert parse_date("01/02/2019", dayfirst=True).published_date == D(2019, 2, 1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2018-03-04", "2018/03/04", "2018.03.04", "2018-3-4", "20180304", "2018-03-04 10:00 GMT"],
+)
+def test_dayfirst_leaves_year_first_dates_alone(text):
+    """dateutil's dayfirst=True reads every year-first date as year-day-month (3 April)."""
+    assert parse_date(text, dayfirst=True).published_date == D(2018, 3, 4)
+
+
+_ISO_TEXTS = st.builds(
+    lambda moment, separator, precision, offset: (
+        moment.isoformat(separator, precision) + {None: "", "Z": "Z"}.get(offset, offset or "")
+    ),
+    st.datetimes(min_value=dt.datetime(1000, 1, 1), max_value=dt.datetime(9999, 12, 31)),
+    st.sampled_from(["T", " "]),
+    st.sampled_from(["minutes", "seconds", "milliseconds", "microseconds"]),
+    st.one_of(
+        st.none(), st.just("Z"), st.from_regex(r"[+-](0[0-9]|1[0-3]):[0-5][0-9]", fullmatch=True)
+    ),
+) | st.dates(min_value=D(1000, 1, 1)).map(D.isoformat)
+
+
+@given(_ISO_TEXTS)
+def test_iso_fast_path_agrees_with_dateutil(text):
+    """Same date, same "a time was given", same instant (the seconds dateutil fills in from
+    its defaults when the text has none are never read)."""
+
+    def reading(first, second):
+        timed = first.hour == second.hour
+        return first.date(), second.date(), timed, first if timed else None
+
+    fast = _parse_iso(text)
+    assert fast is not None
+    assert reading(*fast) == reading(*_parse_dateutil(text, dayfirst=False))
 
 
 @pytest.mark.parametrize(
