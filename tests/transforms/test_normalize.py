@@ -1,4 +1,8 @@
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from transforms.normalize import normalize_body, normalize_text, normalize_title
 
@@ -40,3 +44,13 @@ def test_normalize_title_collapses_whitespace_and_keeps_quotes(raw, expected):
 )
 def test_normalize_body_keeps_paragraphs_as_blank_lines(raw, expected):
     assert normalize_body(raw) == expected
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
+def test_normalize_title_is_the_regex_definition(text):
+    """Whitespace is every character `\\s` matches, Unicode spaces and separators included."""
+    assert normalize_title(text) == re.sub(r"\s+", " ", text).strip()
+
+
+def test_normalize_title_collapses_unicode_whitespace():
+    assert normalize_title("\u00a0Oslo\u2003\u2028 talks\x1c end\u3000") == "Oslo talks end"
