@@ -14,6 +14,7 @@ import bisect
 import collections
 import datetime as dt
 import functools
+import gc
 import logging
 import re
 import time
@@ -373,6 +374,10 @@ class _TagArticlesFn(beam.DoFn):
         self._taggers[None] = next(iter(self._taggers.values()))  # first model: undetected text
         self._taggers["*"] = untagged_tagger()
         self._aliases = load_aliases(Path(self._aliases_path) if self._aliases_path else None)
+        # The models and everything imported so far live as long as the process: out of the
+        # cyclic collector's full passes, which otherwise re-walk them (0.1 s each, 4-5 per
+        # 2000 articles).
+        gc.freeze()
         self._started = self._last_log = time.monotonic()
         self._done_articles = self._done_words = 0
 
