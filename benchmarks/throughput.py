@@ -11,8 +11,9 @@ on the same titles and bodies already in memory:
     its share: the stricter bound, with no start-up cost at all.
 Each limit is measured at every batch size B of `--limit-batch-sizes` (default 32 and 64 texts)
 and the fastest counts, so the pipeline is compared with raw spaCy at its best setting, not at
-the pipeline's. `--repeat K` runs every measurement K times, interleaved, and reports medians
-(this machine's timings vary by a few percent from run to run).
+the pipeline's. `--repeat K` makes K rounds, each measuring both limits and the pipeline one
+after the other, and reports the median of the per-round ratios (this machine's speed drifts
+by several percent within minutes; a ratio taken within one round is not skewed by that drift).
 The pipeline is the real command, files on disk to Parquet on disk, timed from process start
 to exit (interpreter, imports, model loading, Beam, hashing, writing, publishing included).
 Peak memory is the largest sum of RSS over the process tree, sampled every 100 ms.
@@ -179,22 +180,42 @@ def _mb(n: int) -> str:
     return f"{n / 2**20:,.0f} MB"
 
 
-def _median(runs: list[dict]) -> dict:
-    """The run of median speed (the faster middle one for an even count), with every run's."""
-    ordered = sorted(runs, key=lambda r: r["wps"])
-    middle = dict(ordered[len(ordered) // 2])
-    middle["wps_runs"] = [round(r["wps"]) for r in runs]
-    return middle
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def _best_limit(measure, articles, workers: int, batch_sizes: list[int], repeat: int) -> dict:
-    by_size = {
-        size: _median([measure(articles, workers, size) for _ in range(repeat)])
-        for size in batch_sizes
-    }
+def _best_limit(measure, articles, workers: int, batch_sizes: list[int]) -> dict:
+    by_size = {size: measure(articles, workers, size) for size in batch_sizes}
     best = max(by_size, key=lambda size: by_size[size]["wps"])
     return {**by_size[best], "batch_size": best,
             "wps_by_batch_size": {size: round(r["wps"]) for size, r in by_size.items()}}  # fmt: skip
+
+
+def measure_round(articles: list[dict], corpus: Path, workers: int, batch_sizes: list[int]) -> dict:
+    """Both limits and the pipeline, one after the other, with their ratios."""
+    spacy_pipe = _best_limit(measure_spacy_pipe, articles, workers, batch_sizes)
+    warm = _best_limit(measure_limit, articles, workers, batch_sizes)
+    pipe = measure_pipeline(corpus, workers)
+    return {"nlp_pipe": spacy_pipe, "warm": warm, "pipeline": pipe,
+            "ratio_nlp_pipe": pipe["wps"] / spacy_pipe["wps"],
+            "ratio_warm": pipe["wps"] / warm["wps"]}  # fmt: skip
+
+
+def summarize_rounds(workers: int, rounds: list[dict]) -> dict:
+    """Medians over rounds: of each measurement's words/s and peak memory, and of the ratios."""
+    row: dict = {"workers": workers, "rounds": rounds}
+    for name in ("nlp_pipe", "warm", "pipeline"):
+        row[name] = {
+            "wps": _median([r[name]["wps"] for r in rounds]),
+            "peak_rss": _median([r[name]["peak_rss"] for r in rounds]),
+            "wps_runs": [round(r[name]["wps"]) for r in rounds],
+        }
+    for ratio in ("ratio_nlp_pipe", "ratio_warm"):
+        row[ratio] = _median([r[ratio] for r in rounds])
+        row[f"{ratio}_runs"] = [round(r[ratio], 3) for r in rounds]
+    return row
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -218,25 +239,21 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{'W':>2} {'nlp.pipe w/s':>13} {'warm w/s':>9} {'pipeline w/s':>13} "
               f"{'vs nlp.pipe':>11} {'vs warm':>8} {'pipe peak':>10} {'pipeline peak':>14}")  # fmt: skip
         for workers in args.workers:
-            sizes, repeat = args.limit_batch_sizes, args.repeat
-            spacy_pipe = _best_limit(measure_spacy_pipe, articles, workers, sizes, repeat)
-            warm = _best_limit(measure_limit, articles, workers, sizes, repeat)
-            pipe = _median([measure_pipeline(corpus, workers) for _ in range(repeat)])
-            row = {
-                "workers": workers,
-                "nlp_pipe": spacy_pipe,
-                "warm": warm,
-                "pipeline": pipe,
-                "ratio_nlp_pipe": pipe["wps"] / spacy_pipe["wps"],
-                "ratio_warm": pipe["wps"] / warm["wps"],
-            }
+            rounds = [
+                measure_round(articles, corpus, workers, args.limit_batch_sizes)
+                for _ in range(args.repeat)
+            ]
+            row = summarize_rounds(workers, rounds)
             results["throughput"].append(row)
+            spacy_pipe, warm, pipe = row["nlp_pipe"], row["warm"], row["pipeline"]
             print(f"{workers:>2} {spacy_pipe['wps']:>13,.0f} {warm['wps']:>9,.0f} {pipe['wps']:>13,.0f} "
                   f"{row['ratio_nlp_pipe']:>11.2f} {row['ratio_warm']:>8.2f} "
                   f"{_mb(spacy_pipe['peak_rss']):>10} {_mb(pipe['peak_rss']):>14}", flush=True)  # fmt: skip
-            print(f"   words/s by limit batch size: nlp.pipe {spacy_pipe['wps_by_batch_size']}, "
-                  f"warm {warm['wps_by_batch_size']}; runs: nlp.pipe {spacy_pipe['wps_runs']}, "
-                  f"warm {warm['wps_runs']}, pipeline {pipe['wps_runs']}", flush=True)  # fmt: skip
+            for number, r in enumerate(rounds, 1):
+                print(f"   round {number}: nlp.pipe {r['nlp_pipe']['wps_by_batch_size']}, warm "
+                      f"{r['warm']['wps_by_batch_size']} (words/s by limit batch size), pipeline "
+                      f"{r['pipeline']['wps']:,.0f}: ratio {r['ratio_nlp_pipe']:.3f} vs nlp.pipe, "
+                      f"{r['ratio_warm']:.3f} vs warm", flush=True)  # fmt: skip
         if args.dask:
             from benchmarks.dask_cluster import local_cluster
 
