@@ -76,9 +76,7 @@ def tagger():
 
 @pytest.fixture(scope="session")
 def taggers(tagger):
-    from transforms.tag import untagged_tagger
-
-    return {"en": tagger, None: tagger, "*": untagged_tagger()}
+    return {"en": tagger, None: tagger}
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -142,8 +142,10 @@ def load_tagger(model_name: str) -> Tagger:
     return Tagger(nlp, model_id(nlp), analyzer, True)
 
 
+@functools.cache
 def untagged_tagger() -> Tagger:
-    """For languages with no model: a multilingual tokenizer and sentencizer, no entities."""
+    """For languages with no model: a multilingual tokenizer and sentencizer, no entities.
+    Built on first use, once per process (0.07 s)."""
     import spacy
 
     nlp = spacy.blank("xx")
@@ -324,13 +326,13 @@ def tag_articles(
     processed_at: dt.datetime,
     aliases: AliasTable | None = None,
 ) -> Iterator[tuple[Article, list[EntityMention]]]:
-    """Tags a batch; `taggers` maps language -> Tagger, with None for undetected languages and
-    `"*"` for languages that have no model of their own."""
+    """Tags a batch; `taggers` maps language -> Tagger, with None for undetected languages;
+    languages with no model of their own get `untagged_tagger()`."""
     aliases = aliases or load_aliases()
     by_tagger: dict[int, list[int]] = collections.defaultdict(list)
     chosen: list[Tagger] = []
     for position, article in enumerate(articles):
-        tagger = taggers.get(article.language) or taggers["*"]
+        tagger = taggers.get(article.language) or untagged_tagger()
         chosen.append(tagger)
         by_tagger[id(tagger)].append(position)
     results: dict[int, tuple[_FieldResult, _FieldResult | None]] = {}
@@ -372,7 +374,6 @@ class _TagArticlesFn(beam.DoFn):
             language: _process_tagger(name) for language, name in self._models.items()
         }
         self._taggers[None] = next(iter(self._taggers.values()))  # first model: undetected text
-        self._taggers["*"] = untagged_tagger()
         self._aliases = load_aliases(Path(self._aliases_path) if self._aliases_path else None)
         # The models and everything imported so far live as long as the process: out of the
         # cyclic collector's full passes, which otherwise re-walk them (0.1 s each, 4-5 per
