@@ -32,6 +32,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from statistics import median
 
 import pipelines  # noqa: F401  (silences Beam's import-time log noise in the workers)
 from benchmarks.corpus import write_corpus
@@ -180,12 +181,6 @@ def _mb(n: int) -> str:
     return f"{n / 2**20:,.0f} MB"
 
 
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def _best_limit(measure, articles, workers: int, batch_sizes: list[int]) -> dict:
     by_size = {size: measure(articles, workers, size) for size in batch_sizes}
     best = max(by_size, key=lambda size: by_size[size]["wps"])
@@ -208,12 +203,12 @@ def summarize_rounds(workers: int, rounds: list[dict]) -> dict:
     row: dict = {"workers": workers, "rounds": rounds}
     for name in ("nlp_pipe", "warm", "pipeline"):
         row[name] = {
-            "wps": _median([r[name]["wps"] for r in rounds]),
-            "peak_rss": _median([r[name]["peak_rss"] for r in rounds]),
+            "wps": median([r[name]["wps"] for r in rounds]),
+            "peak_rss": median([r[name]["peak_rss"] for r in rounds]),
             "wps_runs": [round(r[name]["wps"]) for r in rounds],
         }
     for ratio in ("ratio_nlp_pipe", "ratio_warm"):
-        row[ratio] = _median([r[ratio] for r in rounds])
+        row[ratio] = median([r[ratio] for r in rounds])
         row[f"{ratio}_runs"] = [round(r[ratio], 3) for r in rounds]
     return row
 

@@ -81,7 +81,10 @@ def _with_sentences(counts: pa.Table, frame: pa.Table, keys: list[str]) -> pa.Ta
 
 
 def _finish(table: pa.Table, schema: pa.Schema, sort_keys: list[str]) -> pa.Table:
-    table = table.sort_by([(key, "ascending") for key in sort_keys])
+    return _as_schema(table.sort_by([(key, "ascending") for key in sort_keys]), schema)
+
+
+def _as_schema(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.table([table[field.name].cast(field.type) for field in schema], schema=schema)
 
 
@@ -169,7 +172,7 @@ def entity_pairs_daily(entities: pa.Table, excluded_labels: Iterable[str]) -> pa
 
     Computed on integer codes in numpy: entities numbered in (canonical, label) order and days
     in date order, so a pair's key `(day * n + a) * n + b` sorts exactly as the rows must
-    (no string join, group-by or sort): 0.1 s on the 215k mentions of the benchmark corpus,
+    (no string join, group-by or sort): 0.17 s on the 215k mentions of the benchmark corpus,
     where Arrow joins on codes took 0.47 s and on strings 0.6 s."""
     frame = _eligible(entities, excluded_labels)
     if not frame.num_rows:
@@ -201,10 +204,7 @@ def entity_pairs_daily(entities: pa.Table, excluded_labels: Iterable[str]) -> pa
             "sentences": sentences,
         }
     )
-    return pa.table(
-        [table[field.name].cast(field.type) for field in ENTITY_PAIRS_DAILY.schema],
-        schema=ENTITY_PAIRS_DAILY.schema,
-    )
+    return _as_schema(table, ENTITY_PAIRS_DAILY.schema)  # already in row order
 
 
 def _day_key(dates: pa.ChunkedArray) -> pa.ChunkedArray:

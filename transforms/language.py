@@ -15,6 +15,7 @@ import hashlib
 import io
 import logging
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import NamedTuple
@@ -95,10 +96,7 @@ def _write_cache(model_file: Path, target: Path) -> None:
             if not target.is_dir():
                 raise
     finally:
-        if staging.exists():
-            for path in staging.iterdir():
-                path.unlink()
-            staging.rmdir()
+        shutil.rmtree(staging, ignore_errors=True)  # gone already once renamed
     _LOG.info("language model decompressed into %s (once; later runs map it)", target)
 
 
