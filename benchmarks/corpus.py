@@ -13,7 +13,7 @@ import math
 import random
 from pathlib import Path
 
-from transforms.render import RENDERERS
+from benchmarks.render import RENDERERS
 
 PEOPLE = ["Angela Merkel", "Emmanuel Macron", "Maria Zakharova", "Sarah Sanders", "Jacinda Ardern",
           "Narendra Modi", "Cyril Ramaphosa", "Justin Trudeau", "Olaf Scholz", "Giorgia Meloni",

@@ -1,43 +1,30 @@
-"""One batch job, start to finish: lock, plan, run the Beam graph, build a version, publish.
+"""One batch job as named phases: plan -> run the graph -> verify -> build -> publish -> report.
 
-Exit codes (for cron, systemd and Airflow): 0 success; 1 the pipeline failed; 2 bad command
-line; 3 more bad inputs than --max-error-rate allows; 75 another run holds the output lock.
-Nothing is published unless the exit code is 0.
+Each phase takes and returns typed values; the run manifest (`RunManifest`) is assembled from
+them. Exit codes (for cron, systemd and Airflow): 0 success; 1 the pipeline failed; 2 bad
+command line; 3 more bad inputs than --max-error-rate allows; 75 another run holds the output
+lock. Nothing is published unless the exit code is 0.
 """
 
 from __future__ import annotations
 
-import argparse
-import collections
+import dataclasses
 import logging
 import platform
 import shutil
 import time
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import apache_beam as beam
-import pyarrow.parquet as pq
 
-from pipelines import output as out
-from pipelines.incremental import (
-    hash_file,
-    plan_run,
-    read_input_state,
-    read_schema_fingerprint,
-    write_input_state,
-    write_schema_fingerprint,
-)
-from pipelines.versions import (
-    all_source_files,
-    build_version,
-    duplicates_by_canonical,
-    models_in,
-)
-from schemas import ARTICLES, DATASETS, ERRORS, schema_fingerprint
-from transforms.entities import load_aliases
-from transforms.tag import PIPELINE_VERSION, UNTAGGED_MODEL, model_meta_id
+from pipelines.config import JobConfig
+from pipelines.counts import RunCounts, count_run
+from pipelines.store import build, inputs, layout
+from pipelines.store.inputs import InputFile, Plan
+from schemas import schema_fingerprint
+from transforms.taggers.spacy_vader import PIPELINE_VERSION
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -45,229 +32,290 @@ EXIT_TOO_MANY_ERRORS = 3
 EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
 _LOG = logging.getLogger("newsbeam")
 
-RunPipeline = Callable[[list[str], str], bool]  # (paths to read, staging directory) -> ok
+
+class JobFailure(Exception):
+    """A run that must publish nothing: the reason, and the exit code it ends with."""
+
+    def __init__(self, reason: str, exit_code: int = EXIT_FAILED):
+        super().__init__(reason)
+        self.reason = reason
+        self.exit_code = exit_code
+        self.manifest: RunManifest | None = None  # the manifest as far as the run got
 
 
-def _versions(models: dict[str, str], aliases_path: Path | None) -> dict[str, str]:
-    import spacy
+class GraphRun(NamedTuple):
+    """What the Beam graph of one run reads and where it writes."""
 
+    run_id: str
+    paths: list[str]
+    previous: Path | None  # the published version it builds on (None in a full rebuild)
+    plan: Plan
+    staging: Path
+
+
+class GraphResult(NamedTuple):
+    ok: bool
+    counters: dict[str, int] | None  # None: the runner reports no metrics
+
+
+RunGraph = Callable[[GraphRun], GraphResult]
+
+
+@dataclasses.dataclass(frozen=True)
+class RunPlan:
+    """The plan phase's result."""
+
+    previous: Path | None
+    found: list[InputFile]
+    plan: Plan
+    schema_changed: bool
+    stale_articles_by_model: dict[str, int]
+
+
+@dataclasses.dataclass(frozen=True)
+class RunManifest:
+    """`_runs/<run_id>.json`: what a run was asked, what it found, did and published."""
+
+    run_id: str
+    status: str
+    started_at: str
+    mode: str
+    input: str
+    output: str
+    options: dict[str, Any]
+    versions: dict[str, str]
+    schema_changed: bool = False
+    inputs: list[dict] = dataclasses.field(default_factory=list)
+    plan: dict[str, int] = dataclasses.field(default_factory=dict)
+    stale_articles_by_model: dict[str, int] = dataclasses.field(default_factory=dict)
+    pipeline_seconds: float | None = None
+    this_run: dict[str, Any] | None = None
+    files_unaccounted: list[str] = dataclasses.field(default_factory=list)
+    error_rate: float | None = None
+    cross_run_duplicates: int | None = None
+    build_seconds: float | None = None
+    ended_at: str | None = None
+    duration_seconds: float | None = None
+    files_read: int | None = None
+    words_per_second: float | None = None
+    dataset_rows: dict[str, int] = dataclasses.field(default_factory=dict)
+    rows_per_partition: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
+    dataset_files: dict[str, int] = dataclasses.field(default_factory=dict)
+    failure: str | None = None
+    exit_code: int | None = None
+
+    def update(self, **changes: Any) -> RunManifest:
+        return dataclasses.replace(self, **changes)
+
+    def write(self) -> Path:
+        return layout.write_manifest(Path(self.output), self.run_id, dataclasses.asdict(self))
+
+
+def software_versions(config: JobConfig) -> dict[str, str]:
+    """The versions that shape the rows, for the manifest."""
     return {
         "newsbeam": PIPELINE_VERSION,
         "apache_beam": beam.__version__,
-        "spacy": spacy.__version__,
-        "vaderSentiment": metadata.version("vaderSentiment"),
         "python": platform.python_version(),
-        **{f"model_{lang}": model_meta_id(name) for lang, name in models.items()},
-        "entity_aliases": load_aliases(aliases_path).version,
+        **config.tagger().versions(),
     }
 
 
-def _stale_files(previous: Path | None, models: dict[str, str]) -> tuple[dict, set[str]]:
-    """Articles made by another model or pipeline version than this run's."""
-    current = {model_meta_id(name) for name in models.values()} | {UNTAGGED_MODEL}
-    stale = {
-        f"{model} / newsbeam {version}": files
-        for (model, version), files in models_in(previous).items()
-        if model not in current or version != PIPELINE_VERSION
-    }
-    return {k: len(v) for k, v in stale.items()}, set().union(*stale.values()) if stale else set()
-
-
-def _check_unique_articles(new: Path) -> list[str]:
-    """Article ids written twice (would mean a runner re-ran a bundle with other boundaries)."""
-    paths = (
-        sorted((new / ARTICLES.name).rglob("*.parquet")) if (new / ARTICLES.name).is_dir() else []
-    )
-    ids = [
-        i for p in paths for i in pq.read_table(p, columns=["article_id"])["article_id"].to_pylist()
-    ]
-    return sorted(i for i, n in collections.Counter(ids).items() if n > 1)
-
-
-def _run_counts(new: Path) -> dict:
-    def column(dataset, name):
-        paths = (
-            sorted((new / dataset.name).rglob("*.parquet")) if (new / dataset.name).is_dir() else []
-        )
-        return [v for p in paths for v in pq.read_table(p, columns=[name])[name].to_pylist()]
-
-    counts = {name: len(column(d, d.schema.names[0])) for name, d in DATASETS.items()}
-    return {
-        "articles": counts["articles"],
-        "errors": counts["errors"],
-        "duplicates": counts["duplicates"],
-        "entity_mentions": counts["entities"],
-        "input_records": counts["articles"] + counts["errors"] + counts["duplicates"],
-        "errors_by_code": dict(sorted(collections.Counter(column(ERRORS, "error_code")).items())),
-        "words": sum(column(ARTICLES, "word_count")),
-    }
-
-
-def run_job(
-    args: argparse.Namespace, inputs: list[str], run_id: str, run_pipeline: RunPipeline
-) -> int:
-    output = Path(args.output)
+def run_job(config: JobConfig, run_id: str, run_graph: RunGraph) -> int:
+    """Takes the output lock, runs the phases, and records the run's manifest either way."""
     try:
-        lock = out.OutputLock(output, run_id).acquire()
-    except out.LockedError as err:
+        lock = layout.OutputLock(config.output, run_id).acquire()
+    except layout.LockedError as err:
         print(f"newsbeam: {err}; exiting with {EXIT_LOCKED}")
         return EXIT_LOCKED
+    progress = [  # the manifest as each phase leaves it: the last one records a failure
+        RunManifest(
+            run_id=run_id, status="running", started_at=layout.utc_now(), mode=config.mode,
+            input=config.input, output=str(config.output), options=config.for_manifest(),
+            versions=software_versions(config),
+        )
+    ]  # fmt: skip
     try:
-        if lock.previous_holder:
-            _LOG.warning("taking over the lock left by run %s", lock.previous_holder.get("run_id"))
-        for dead in out.clean_up_dead_runs(output):
-            _LOG.warning("cleaned up after run %s, which did not finish", dead)
-        return _run_locked(args, inputs, run_id, run_pipeline, output)
+        _take_over(config.output, lock)
+        progress[-1].write()
+        return _phases(config, progress, run_graph)
+    except JobFailure as failure:
+        return _fail(failure.manifest or progress[-1], failure)
     except Exception as err:
-        manifests = [m for m in out.read_manifests(output) if m["run_id"] == run_id]
-        if manifests:
-            _fail(output, manifests[0], f"{type(err).__name__}: {err}", EXIT_FAILED)
+        _fail(progress[-1], JobFailure(f"{type(err).__name__}: {err}"))
         raise
     finally:
         lock.release()
 
 
-def _run_locked(args, inputs, run_id, run_pipeline, output: Path) -> int:
+def _take_over(output: Path, lock: layout.OutputLock) -> None:
+    if lock.previous_holder:
+        _LOG.warning("taking over the lock left by run %s", lock.previous_holder.get("run_id"))
+    for dead in layout.clean_up_dead_runs(output):
+        _LOG.warning("cleaned up after run %s, which did not finish", dead)
+
+
+def _phases(config: JobConfig, progress: list[RunManifest], run_graph: RunGraph) -> int:
     started = time.monotonic()
-    manifest: dict = {
-        "run_id": run_id,
-        "status": "running",
-        "started_at": out.utc_now(),
-        "mode": args.mode,
-        "input": args.input,
-        "output": args.output,
-        "options": {k: v for k, v in vars(args).items() if k not in {"timezone"}},
-        "versions": _versions(args.models, args.entity_aliases),
+    planned = plan(config)
+    manifest = progress[-1].update(**_plan_fields(planned))
+    progress.append(manifest)
+    staging = layout.staging_dir(config.output, manifest.run_id)
+    graph = GraphRun(manifest.run_id, planned.plan.to_process, planned.previous, planned.plan,
+                     staging / "new")  # fmt: skip
+    graph_started = time.monotonic()
+    counters = run_phase(graph, run_graph)
+    manifest = manifest.update(pipeline_seconds=round(time.monotonic() - graph_started, 3))
+    counts = verify(config, graph, counters, manifest)
+    manifest = manifest.update(this_run=counts.summary(), error_rate=round(counts.error_rate, 4),
+                               cross_run_duplicates=counts.cross_run_duplicates)  # fmt: skip
+    progress.append(manifest)
+    build_started = time.monotonic()
+    description = build_phase(config, planned, graph)
+    manifest = manifest.update(build_seconds=round(time.monotonic() - build_started, 3))
+    layout.publish(config.output, staging / "version", manifest.run_id, config.keep_versions)
+    shutil.rmtree(staging, ignore_errors=True)
+    duration = time.monotonic() - started
+    manifest = manifest.update(
+        status="succeeded", ended_at=layout.utc_now(), duration_seconds=round(duration, 3),
+        files_read=len(config.inputs),
+        words_per_second=round(counts.words / duration, 1) if duration else None,
+        dataset_rows=description.rows, rows_per_partition=description.rows_per_partition,
+        dataset_files=description.files,
+    )  # fmt: skip
+    report(manifest, manifest.write())
+    return EXIT_OK
+
+
+def _plan_fields(planned: RunPlan) -> dict[str, Any]:
+    return {
+        "schema_changed": planned.schema_changed,
+        "inputs": [f._asdict() for f in planned.found],
+        "plan": {**planned.plan.counts, "to_process": len(planned.plan.to_process)},
+        "stale_articles_by_model": planned.stale_articles_by_model,
     }
-    out.write_manifest(output, run_id, manifest)
-    previous = out.current_version(output) if args.mode == "incremental" else None
-    if previous is not None and read_schema_fingerprint(previous) != schema_fingerprint():
+
+
+def plan(config: JobConfig) -> RunPlan:
+    """Lists and hashes the inputs and compares them with the published version."""
+    current = layout.current_version(config.output)
+    previous = current if config.mode == "incremental" else None
+    schema_changed = previous is not None and (
+        inputs.read_schema_fingerprint(previous) != schema_fingerprint()
+    )
+    if schema_changed:
         _LOG.warning(
             "the published version was written with other dataset schemas (an older newsbeam); "
             "rebuilding everything, as --mode full would"
         )
-        manifest["schema_changed"] = True
         previous = None
-    found = [hash_file(path) for path in inputs]
+    started = time.monotonic()
+    found = [inputs.hash_file(path) for path in config.inputs]
     _LOG.info("hashed %d input files in %.1f s", len(found), time.monotonic() - started)
-    stale_counts, stale_files = _stale_files(out.current_version(output), args.models)
-    if stale_counts:
+    stale_counts, stale_files = _stale_files(current, config)
+    the_plan = inputs.plan_run(
+        found, inputs.read_input_state(previous),
+        duplicates_of=build.duplicates_by_canonical(previous),
+        stale_files=stale_files if config.reprocess_stale and previous else (),
+        prune_deleted=config.prune_deleted,
+    )  # fmt: skip
+    return RunPlan(previous, found, the_plan, schema_changed, stale_counts)
+
+
+def _stale_files(current: Path | None, config: JobConfig) -> tuple[dict[str, int], set[str]]:
+    """Published articles made by another model or pipeline version than this run's."""
+    ours = config.tagger().model_ids()
+    stale: dict[str, set[str]] = {}
+    for source_file, model, version in build.source_files_and_models(current):
+        if model not in ours or version != PIPELINE_VERSION:
+            stale.setdefault(f"{model} / newsbeam {version}", set()).add(source_file)
+    if stale:
         _LOG.warning(
             "published articles were made by another model or pipeline version: %s; %s",
-            stale_counts,
+            {k: len(v) for k, v in stale.items()},
             "re-tagging them (--reprocess-stale)"
-            if args.reprocess_stale
+            if config.reprocess_stale
             else "use --reprocess-stale or --mode full to re-tag them",
         )
-    plan = plan_run(
-        found,
-        read_input_state(previous),
-        duplicates_of=duplicates_by_canonical(previous),
-        stale_files=stale_files if args.reprocess_stale and previous else (),
-        prune_deleted=args.prune_deleted,
-    )
-    manifest.update(
-        inputs=[f._asdict() for f in found],
-        plan={**plan.counts, "to_process": len(plan.to_process)},
-        stale_articles_by_model=stale_counts,
-    )
-    staging = out.staging_dir(output, run_id)
-    new = staging / "new"
-    new.mkdir(parents=True)
-    if plan.to_process:
-        paths = (
-            plan.to_process
-        )  # listed, hashed and planned on the driver (all of them in full mode)
-        pipeline_started = time.monotonic()
-        if not run_pipeline(paths, str(new.resolve())):
-            return _fail(output, manifest, "the Beam pipeline failed", EXIT_FAILED)
-        manifest["pipeline_seconds"] = round(time.monotonic() - pipeline_started, 3)
-        _LOG.info("Beam pipeline finished in %.1f s", manifest["pipeline_seconds"])
-        repeated = _check_unique_articles(new)
-        if repeated:
-            return _fail(
-                output, manifest, f"{len(repeated)} articles were written twice", EXIT_FAILED
-            )
-    counts = _run_counts(new)
-    manifest["this_run"] = counts
-    unaccounted = sorted(set(plan.to_process) - all_source_files(new))
-    manifest["files_unaccounted"] = unaccounted
-    if unaccounted:
-        return _fail(
-            output, manifest, f"{len(unaccounted)} input files are in no output", EXIT_FAILED
-        )
-    error_rate = counts["errors"] / counts["input_records"] if counts["input_records"] else 0.0
-    manifest["error_rate"] = round(error_rate, 4)
-    if error_rate > args.max_error_rate:
-        return _fail(
-            output,
-            manifest,
-            f"error rate {error_rate:.1%} is over --max-error-rate {args.max_error_rate:.1%}",
+    return {k: len(v) for k, v in stale.items()}, set().union(*stale.values())
+
+
+def run_phase(graph: GraphRun, run_graph: RunGraph) -> dict[str, int] | None:
+    """Runs the Beam graph when there is anything to read or drop; returns its counters."""
+    graph.staging.mkdir(parents=True)
+    if not graph.paths and not graph.plan.drop_files:
+        return {}
+    result = run_graph(graph)
+    if not result.ok:
+        raise JobFailure("the Beam pipeline failed")
+    return result.counters
+
+
+def verify(
+    config: JobConfig, graph: GraphRun, counters: dict[str, int] | None, manifest: RunManifest
+) -> RunCounts:
+    """Every planned file is in exactly one output, nothing was written twice, and the error
+    rate is within --max-error-rate."""
+    counts, problems = count_run(graph.staging, counters, graph.paths)
+    manifest = manifest.update(this_run=counts.summary(), error_rate=round(counts.error_rate, 4),
+                               files_unaccounted=counts.files_unaccounted)  # fmt: skip
+    if problems:
+        failure = JobFailure("; ".join(problems))
+        failure.manifest = manifest
+        raise failure
+    if counts.error_rate > config.max_error_rate:
+        failure = JobFailure(
+            f"error rate {counts.error_rate:.1%} is over --max-error-rate "
+            f"{config.max_error_rate:.1%}",
             EXIT_TOO_MANY_ERRORS,
         )
-    build_started = time.monotonic()
-    built = build_version(
-        previous,
-        new,
-        staging / "version",
-        plan,
-        run_id,
-        compact=args.compact,
-        excluded_labels=args.rollup_exclude_labels,
+        failure.manifest = manifest
+        raise failure
+    return counts
+
+
+def build_phase(config: JobConfig, planned: RunPlan, graph: GraphRun) -> build.VersionDescription:
+    """Builds the next version in staging, with its input state and schema fingerprint."""
+    target = graph.staging.parent / "version"
+    description = build.build_version(
+        planned.previous, graph.staging, target, planned.plan, compact=config.compact
     )
-    manifest["build_seconds"] = round(time.monotonic() - build_started, 3)
-    _LOG.info("built the new version in %.1f s", manifest["build_seconds"])
-    # New articles already published from another path were turned into duplicates.
-    counts["articles"] -= built.cross_run_duplicates
-    counts["duplicates"] += built.cross_run_duplicates
-    counts["entity_mentions"] -= built.cross_run_entities
-    state = dict(plan.state)
-    by_path = {f.path: f for f in found}
-    for path in plan.to_process:
-        state[path] = by_path[path]._replace(run_id=run_id)
-    write_input_state(staging / "version", state.values())
-    write_schema_fingerprint(staging / "version")
-    out.publish(output, staging / "version", run_id, keep_versions=args.keep_versions)
-    shutil.rmtree(staging, ignore_errors=True)
-    duration = time.monotonic() - started
+    state = dict(planned.plan.state)
+    by_path = {f.path: f for f in planned.found}
+    for path in planned.plan.to_process:
+        state[path] = by_path[path]._replace(run_id=graph.run_id)
+    inputs.write_input_state(target, state.values())
+    inputs.write_schema_fingerprint(target)
+    _LOG.info("built the new version")
+    return description
+
+
+def _fail(manifest: RunManifest, failure: JobFailure) -> int:
     manifest.update(
-        status="succeeded",
-        ended_at=out.utc_now(),
-        duration_seconds=round(duration, 3),
-        files_read=len(inputs),
-        words_per_second=round(counts["words"] / duration, 1) if duration else None,
-        cross_run_duplicates=built.cross_run_duplicates,
-        dataset_rows=built.rows,
-        rows_per_partition=built.rows_per_partition,
-        dataset_files=built.files,
-    )
-    path = out.write_manifest(output, run_id, manifest)
-    _print_summary(manifest, path)
-    return EXIT_OK
+        status="failed", ended_at=layout.utc_now(), failure=failure.reason,
+        exit_code=failure.exit_code,
+    ).write()  # fmt: skip
+    print(f"newsbeam: run {manifest.run_id} failed: {failure.reason}; nothing was published")
+    return failure.exit_code
 
 
-def _fail(output: Path, manifest: dict, reason: str, code: int) -> int:
-    manifest.update(status="failed", ended_at=out.utc_now(), failure=reason, exit_code=code)
-    out.write_manifest(output, manifest["run_id"], manifest)
-    print(f"newsbeam: run {manifest['run_id']} failed: {reason}; nothing was published")
-    return code
-
-
-def _print_summary(manifest: dict, path: Path) -> None:
-    run = manifest["this_run"]
-    plan = manifest["plan"]
+def report(manifest: RunManifest, path: Path) -> None:
+    """The run summary on stdout."""
+    run, the_plan = manifest.this_run or {}, manifest.plan
     codes = ", ".join(f"{code}={n}" for code, n in run["errors_by_code"].items()) or "none"
-    plan_text = ", ".join(f"{k} {v}" for k, v in sorted(plan.items()) if v and k != "to_process")
-    totals = ", ".join(f"{k} {v}" for k, v in manifest["dataset_rows"].items())
+    plan_text = ", ".join(
+        f"{k} {v}" for k, v in sorted(the_plan.items()) if v and k != "to_process"
+    )
+    totals = ", ".join(f"{k} {v}" for k, v in manifest.dataset_rows.items())
     print(
-        f"run {manifest['run_id']} ({manifest['mode']}): {manifest['files_read']} files found "
-        f"({plan_text}); {plan['to_process']} read\n"
+        f"run {manifest.run_id} ({manifest.mode}): {manifest.files_read} files found "
+        f"({plan_text}); {the_plan['to_process']} read\n"
         f"  this run: {run['input_records']} inputs = {run['articles']} articles + "
         f"{run['errors']} errors + {run['duplicates']} duplicates (every file accounted for)\n"
         f"  errors by code: {codes}\n"
         f"  entity mentions: {run['entity_mentions']}\n"
-        f"  words: {run['words']} in {manifest['duration_seconds']:.1f} s "
-        f"({manifest['words_per_second'] or 0:.0f} words/s)\n"
+        f"  words: {run['words']} in {manifest.duration_seconds:.1f} s "
+        f"({manifest.words_per_second or 0:.0f} words/s)\n"
         f"  published: {totals}\n"
         f"  manifest: {path}"
     )

@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from pipelines.output import current_version, read_manifests
+from pipelines.store.layout import current_version, read_manifests
 
 
 def format_runs(output: Path) -> str:

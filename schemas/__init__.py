@@ -15,6 +15,8 @@ from schemas.datasets import (
     ROLLUPS,
     UNDATED_PARTITION,
     Dataset,
+    file_of,
+    record_path,
     schema_fingerprint,
 )
 from schemas.records import (
@@ -25,8 +27,23 @@ from schemas.records import (
     EntityMention,
     EntityPairDay,
     ErrorRecord,
+    InputFile,
     ParsedArticle,
+    PublishedArticle,
 )
+
+# The record type of each dataset's rows: its fields are the schema's columns, in order
+# (tests/schemas/test_datasets.py checks every pair).
+RECORDS: dict[str, type] = {
+    ARTICLES.name: Article,
+    ENTITIES.name: EntityMention,
+    ERRORS.name: ErrorRecord,
+    DUPLICATES.name: DuplicateRecord,
+    ARTICLE_ENTITIES.name: ArticleEntity,
+    ENTITY_DAILY.name: EntityDay,
+    ENTITY_PAIRS_DAILY.name: EntityPairDay,
+    INPUT_FILES.name: InputFile,
+}
 
 __all__ = [
     "ALL_DATASETS",
@@ -40,6 +57,7 @@ __all__ = [
     "ERRORS",
     "INPUT_FILES",
     "PARTITIONING",
+    "RECORDS",
     "ROLLUPS",
     "UNDATED_PARTITION",
     "Article",
@@ -50,6 +68,10 @@ __all__ = [
     "EntityMention",
     "EntityPairDay",
     "ErrorRecord",
+    "InputFile",
     "ParsedArticle",
+    "PublishedArticle",
+    "file_of",
+    "record_path",
     "schema_fingerprint",
 ]

@@ -6,6 +6,7 @@ so `pandas.read_parquet(dataset_dir)` gets them exactly once, from the Hive path
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 import pyarrow as pa
@@ -20,11 +21,13 @@ UNDATED_PARTITION = (0, 0)
 
 
 class Dataset(NamedTuple):
-    """An output dataset: its directory name, file schema and whether it is date-partitioned."""
+    """An output dataset: its directory name, file schema, whether it is date-partitioned, and
+    the columns that identify one of its rows (no timestamps: they differ on a retry)."""
 
     name: str
     schema: pa.Schema
     partitioned: bool
+    keys: tuple[str, ...]
 
 
 _UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
@@ -32,6 +35,7 @@ _UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 ARTICLES = Dataset(
     name="articles",
     partitioned=True,
+    keys=("article_id",),
     schema=pa.schema(
         [
             pa.field("article_id", pa.string(), nullable=False),
@@ -66,6 +70,7 @@ ARTICLES = Dataset(
 ENTITIES = Dataset(
     name="entities",
     partitioned=True,
+    keys=("article_id", "field", "start_char", "end_char", "label"),
     schema=pa.schema(
         [
             pa.field("article_id", pa.string(), nullable=False),
@@ -87,6 +92,7 @@ ENTITIES = Dataset(
 ERRORS = Dataset(
     name="errors",
     partitioned=False,
+    keys=("source_path", "error_code"),
     schema=pa.schema(
         [
             pa.field("source_path", pa.string(), nullable=False),
@@ -100,6 +106,7 @@ ERRORS = Dataset(
 DUPLICATES = Dataset(
     name="duplicates",
     partitioned=False,
+    keys=("source_path", "article_id"),
     schema=pa.schema(
         [
             pa.field("article_id", pa.string(), nullable=False),
@@ -113,6 +120,7 @@ DUPLICATES = Dataset(
 ARTICLE_ENTITIES = Dataset(
     name="article_entities",
     partitioned=True,
+    keys=("article_id", "canonical", "label"),
     schema=pa.schema(
         [
             pa.field("article_id", pa.string(), nullable=False),
@@ -130,6 +138,7 @@ ARTICLE_ENTITIES = Dataset(
 ENTITY_DAILY = Dataset(
     name="entity_daily",
     partitioned=True,
+    keys=("published_date", "canonical", "label"),
     schema=pa.schema(
         [
             pa.field("published_date", pa.date32()),
@@ -147,6 +156,7 @@ ENTITY_DAILY = Dataset(
 ENTITY_PAIRS_DAILY = Dataset(
     name="entity_pairs_daily",
     partitioned=True,
+    keys=("published_date", "canonical_a", "label_a", "canonical_b", "label_b"),
     schema=pa.schema(
         [
             pa.field("published_date", pa.date32()),
@@ -160,7 +170,8 @@ ENTITY_PAIRS_DAILY = Dataset(
     ),
 )
 
-# Derived from `entities` for every partition a run touches (see pipelines/versions.py).
+# Derived from `entities` in the Beam graph for every partition a run touches
+# (transforms/rollups.py).
 ROLLUPS = (ARTICLE_ENTITIES, ENTITY_DAILY, ENTITY_PAIRS_DAILY)
 
 # Not a dataset for readers: the state of an output version, one row per input file it holds
@@ -168,6 +179,7 @@ ROLLUPS = (ARTICLE_ENTITIES, ENTITY_DAILY, ENTITY_PAIRS_DAILY)
 INPUT_FILES = Dataset(
     name="_inputs",
     partitioned=False,
+    keys=("path",),
     schema=pa.schema(
         [
             pa.field("path", pa.string(), nullable=False),
@@ -178,7 +190,7 @@ INPUT_FILES = Dataset(
     ),
 )
 
-# Written by the Beam pipeline.
+# One row per input record or entity mention, written by the Beam pipeline.
 DATASETS: dict[str, Dataset] = {d.name: d for d in (ARTICLES, ENTITIES, ERRORS, DUPLICATES)}
 # Everything a version holds, as readers see it.
 ALL_DATASETS: dict[str, Dataset] = {**DATASETS, **{d.name: d for d in ROLLUPS}}
@@ -190,3 +202,18 @@ def schema_fingerprint() -> str:
 
     text = "\n".join(f"{d.name}:{d.schema.to_string()}" for d in ALL_DATASETS.values())
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# `source_path` of a record inside a multi-record file: `batch.jsonl#L3` is line 3. Every reader
+# and writer of source paths goes through these two functions.
+_LINE_SUFFIX = re.compile(r"#L\d+$")
+
+
+def record_path(file_path: str, line_number: int) -> str:
+    """The source path of line `line_number` (1-based) of a JSON Lines file."""
+    return f"{file_path}#L{line_number}"
+
+
+def file_of(source_path: str) -> str:
+    """`batch.jsonl#L3` -> `batch.jsonl`: rows of JSON Lines records belong to their file."""
+    return _LINE_SUFFIX.sub("", source_path)

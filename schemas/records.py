@@ -89,6 +89,14 @@ class DuplicateRecord(NamedTuple):
     run_id: str
 
 
+class PublishedArticle(NamedTuple):
+    """An article already in the published version that this run keeps: a new copy of it
+    becomes a duplicate of `source_path` (the path as this run publishes it)."""
+
+    article_id: str
+    source_path: str
+
+
 class ArticleEntity(NamedTuple):
     """One row of `article_entities`: how one article treats one canonical entity."""
 
@@ -125,3 +133,12 @@ class EntityPairDay(NamedTuple):
     label_b: str
     articles: int  # articles that name both
     sentences: int  # sentences that name both
+
+
+class InputFile(NamedTuple):
+    """One row of a version's `_inputs` table: an input file whose rows the version holds."""
+
+    path: str
+    size: int
+    sha256: str
+    run_id: str = ""  # the run whose rows for this file are published

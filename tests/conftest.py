@@ -69,7 +69,8 @@ def corpus(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def tagger():
-    from transforms.tag import DEFAULT_MODEL, load_tagger
+    from transforms.taggers.spacy_models import DEFAULT_MODEL
+    from transforms.taggers.spacy_vader import load_model as load_tagger
 
     return load_tagger(DEFAULT_MODEL)
 

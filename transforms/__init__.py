@@ -1,1 +1,10 @@
-"""Pipeline stages: one module per stage, each exporting one composite PTransform."""
+"""What the pipeline does to each record, by role.
+
+- Stages, one composite PTransform each: `read.ReadRawFiles`, `parse.ParseArticles`,
+  `dedupe.DropDuplicates`, `published.ReadPublishedArticles`, `tag.TagArticles`,
+  `rollups.DeriveRollups`, `write.WriteDataset`.
+- Parsing helpers (plain functions, tested without Beam): `decode`, `normalize`, `headers`,
+  `documents`, `fields`, `dates`, `language`, `errors`; canonical entity names: `entities`.
+- Models behind a contract: `taggers` (`ArticleTagger`, `SpacyVaderTagger`).
+- Runner workarounds, each with its reason: `runner_compat`.
+"""

@@ -2,7 +2,9 @@
 
 Articles are keyed by a slice of their content-derived `article_id`, so every copy of an
 article lands in the same group; a group is deduplicated (the smallest source_path wins) and
-cut into batches of at most `batch_size`. Batching after a GroupByKey, rather than with
+cut into batches of at most `batch_size`. Articles already published and kept by this run join
+the same groups (as `PublishedArticle`s), so a new copy of one becomes a duplicate of the
+published row instead of a second article. Batching after a GroupByKey, rather than with
 `BatchElements` (which emits its last batch from `finish_bundle`), gives the same batches on
 every runner: Beam 2.77's DaskRunner drops what `finish_bundle` emits.
 """
@@ -16,8 +18,8 @@ from collections.abc import Iterable, Iterator
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from schemas import DuplicateRecord, ParsedArticle
-from transforms.outputs import split_outputs
+from schemas import DuplicateRecord, ParsedArticle, PublishedArticle
+from transforms.runner_compat import split_outputs
 
 
 def pick_canonical(
@@ -41,16 +43,27 @@ class _DeduplicateAndBatchFn(beam.DoFn):
         self._run_id = run_id
         self._batch_size = batch_size
         self._duplicates = Metrics.counter("newsbeam", "duplicates")
+        self._published_copies = Metrics.counter("newsbeam", "cross_run_duplicates")
 
     def process(self, element) -> Iterator[tuple[str, object]]:
         _, articles = element
         by_id: dict[str, list[ParsedArticle]] = collections.defaultdict(list)
+        published: dict[str, str] = {}
         for article in articles:
-            by_id[article.article_id].append(article)
+            if isinstance(article, PublishedArticle):
+                published[article.article_id] = article.source_path
+            else:
+                by_id[article.article_id].append(article)
         unique = []
         for article_id in sorted(by_id):
             kept, duplicates = pick_canonical(by_id[article_id], self._run_id)
-            unique.append(kept)
+            if article_id in published:
+                self._published_copies.inc()
+                duplicates.append(
+                    DuplicateRecord(article_id, kept.source_path, published[article_id], self._run_id)
+                )
+            else:
+                unique.append(kept)
             for duplicate in duplicates:
                 self._duplicates.inc()
                 yield "duplicates", duplicate
@@ -61,7 +74,8 @@ class _DeduplicateAndBatchFn(beam.DoFn):
 class DropDuplicates(beam.PTransform):
     """ParsedArticle -> `batches` (lists of unique articles) and `duplicates` (DuplicateRecord).
 
-    `expected_articles` only sizes the groups; any count gives correct results.
+    The input is a pair: the parsed articles, and the `PublishedArticle`s the run keeps (empty
+    in a full run). `expected_articles` only sizes the groups; any count gives correct results.
     """
 
     def __init__(self, run_id: str, *, batch_size: int = 64, expected_articles: int = 1):
@@ -70,10 +84,12 @@ class DropDuplicates(beam.PTransform):
         self._batch_size = batch_size
         self._groups = group_count(expected_articles, batch_size)
 
-    def expand(self, articles):
+    def expand(self, inputs):
+        articles, published = inputs
         groups = self._groups
         tagged = (
-            articles
+            (articles, published)
+            | "WithPublished" >> beam.Flatten()
             | "KeyByContent" >> beam.Map(lambda a: (int(a.article_id[:12], 16) % groups, a))
             | "GroupByContent" >> beam.GroupByKey()
             | "DeduplicateAndBatch"

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from schemas import ErrorRecord, ParsedArticle
+from schemas import ErrorRecord, ParsedArticle, record_path
 from transforms.decode import decode_bytes
 from transforms.documents import is_json_lines, json_lines, parse_html_page, parse_json_object
 from transforms.errors import EMPTY, NO_BODY, TOO_LARGE, InputError
@@ -22,7 +22,7 @@ from transforms.fields import normalize_header
 from transforms.headers import RawHeader, split_header
 from transforms.language import choose_language
 from transforms.normalize import normalize_body, normalize_text
-from transforms.outputs import split_outputs
+from transforms.runner_compat import split_outputs
 
 DEFAULT_MAX_CHARS = 1_000_000
 
@@ -35,14 +35,6 @@ class ParseOptions(NamedTuple):
 
 
 DEFAULT_PARSE_OPTIONS = ParseOptions()
-
-
-class Failure(NamedTuple):
-    """An input that cannot become an article (a file, or one line of a JSON Lines file)."""
-
-    source_path: str
-    error_code: str
-    message: str
 
 
 def article_id_for(title: str | None, body: str) -> str:
@@ -100,29 +92,32 @@ def parse_article(source_path: str, data: bytes, **options) -> ParsedArticle:
 
 
 def parse_file(
-    source_path: str, data: bytes, options: ParseOptions = DEFAULT_PARSE_OPTIONS
-) -> Iterator[ParsedArticle | Failure]:
-    """Every input in a raw file, as articles or failures. Never raises on bad input."""
+    source_path: str,
+    data: bytes,
+    options: ParseOptions = DEFAULT_PARSE_OPTIONS,
+    run_id: str = "",
+) -> Iterator[ParsedArticle | ErrorRecord]:
+    """Every input in a raw file, as articles or error rows. Never raises on bad input."""
     try:
         text = normalize_text(decode_bytes(data))
         if not is_json_lines(source_path, text):
             yield article_from_header(source_path, split_document(text), options)
             return
     except InputError as err:
-        yield Failure(source_path, err.code, err.message)
+        yield err.record(source_path, run_id)
         return
     records = 0
     for line_number, raw in json_lines(text):
         records += 1
-        line_path = f"{source_path}#L{line_number}"
+        line_path = record_path(source_path, line_number)
         try:
             if isinstance(raw, InputError):
                 raise raw
             yield article_from_header(line_path, raw, options)
         except InputError as err:
-            yield Failure(line_path, err.code, err.message)
+            yield err.record(line_path, run_id)
     if not records:
-        yield Failure(source_path, EMPTY, "the JSON Lines file has no records")
+        yield InputError(EMPTY, "the JSON Lines file has no records").record(source_path, run_id)
 
 
 class _ParseFileFn(beam.DoFn):
@@ -134,11 +129,11 @@ class _ParseFileFn(beam.DoFn):
 
     def process(self, element: tuple[str, bytes]) -> Iterator[tuple[str, object]]:
         source_path, data = element
-        for result in parse_file(source_path, data, self._options):
+        for result in parse_file(source_path, data, self._options, self._run_id):
             self._inputs.inc()
-            if isinstance(result, Failure):
+            if isinstance(result, ErrorRecord):
                 Metrics.counter("newsbeam", f"errors_{result.error_code}").inc()
-                yield "errors", ErrorRecord(*result, run_id=self._run_id)
+                yield "errors", result
             else:
                 self._parsed.inc()
                 yield "articles", result

@@ -13,7 +13,7 @@ from apache_beam.metrics import Metrics
 
 from schemas import ErrorRecord
 from transforms.errors import READ
-from transforms.outputs import split_outputs
+from transforms.runner_compat import split_outputs
 
 
 def input_pattern(path: str) -> str:
@@ -42,6 +42,7 @@ class _ReadFileFn(beam.DoFn):
         self._run_id = run_id
         self._files_read = Metrics.counter("newsbeam", "files_read")
         self._bytes_read = Metrics.counter("newsbeam", "bytes_read")
+        self._unreadable = Metrics.counter("newsbeam", f"errors_{READ}")
 
     def process(self, path: str) -> Iterator[tuple[str, object]]:
         try:
@@ -49,6 +50,7 @@ class _ReadFileFn(beam.DoFn):
                 data = handle.read()
         except OSError as err:
             message = f"the file could not be read: {err}"
+            self._unreadable.inc()
             yield "errors", ErrorRecord(path, READ, message, self._run_id)
             return
         self._files_read.inc()

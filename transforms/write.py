@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MAX_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
@@ -71,20 +72,11 @@ def _file_name(dataset: Dataset, partition, table: pa.Table) -> str:
     Arrow IPC bytes of the identifying columns, in row order, are hashed)."""
     digest = hashlib.sha256(f"{dataset.name}/{partition}".encode())
     sink = pa.BufferOutputStream()
-    keys = table.select(list(_KEYS[dataset.name])).combine_chunks()
+    keys = table.select(list(dataset.keys)).combine_chunks()
     with pa.ipc.new_stream(sink, keys.schema) as stream:
         stream.write_table(keys)
     digest.update(sink.getvalue())
     return f"part-{digest.hexdigest()[:32]}.parquet"
-
-
-# The columns that identify a row of each dataset (no timestamps: they differ on a retry).
-_KEYS = {
-    "articles": ("article_id",),
-    "entities": ("article_id", "field", "start_char", "end_char", "label"),
-    "errors": ("source_path", "error_code"),
-    "duplicates": ("source_path", "article_id"),
-}
 
 
 class _WriteParquetFn(beam.DoFn):
@@ -102,6 +94,7 @@ class _WriteParquetFn(beam.DoFn):
         self._rows_per_file = rows_per_file
         self._max_buffered = max_buffered
         self._lists = lists
+        self._rows_written = Metrics.counter("newsbeam", f"rows_written_{dataset.name}")
 
     def start_bundle(self):
         self._buffers: dict = collections.defaultdict(list)
@@ -138,6 +131,7 @@ class _WriteParquetFn(beam.DoFn):
         table = to_table(rows, self._dataset)
         relative_path = partition_dir(partition) + _file_name(self._dataset, partition, table)
         write_table(table, self._path(relative_path))
+        self._rows_written.inc(len(rows))
         pause_point("writing")
         return WrittenFile(self._dataset.name, relative_path, len(rows))
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from benchmarks.render import RENDERERS
+from schemas import ErrorRecord
 from tests.helpers import run_pipeline
-from transforms.parse import Failure, parse_file
-from transforms.render import RENDERERS
+from transforms.parse import parse_file
 
 WORDS = [
     "the",
@@ -76,7 +77,7 @@ def test_fuzzed_corpus_accounts_for_every_input(tmp_path):
         path.write_bytes(data)
         for result in parse_file(str(path), data):
             expected_inputs += 1
-            if isinstance(result, Failure):
+            if isinstance(result, ErrorRecord):
                 expected_errors += 1
             else:
                 parsed_articles += 1

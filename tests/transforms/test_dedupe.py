@@ -2,7 +2,7 @@ import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from schemas import DuplicateRecord
+from schemas import DuplicateRecord, PublishedArticle
 from transforms.dedupe import DropDuplicates, group_count, pick_canonical
 from transforms.parse import parse_article
 
@@ -27,10 +27,10 @@ def test_drop_duplicates_transform_batches_unique_articles():
     inputs = [parse_article(p, STORY) for p in ("2.txt", "1.txt")]
     inputs += [parse_article(f"{i}.txt", f"Story {i}\n\nText {i}.".encode()) for i in range(3, 8)]
     with TestPipeline() as pipeline:
-        unique = (
-            pipeline
-            | beam.Create(inputs)
-            | DropDuplicates("run-1", batch_size=2, expected_articles=1)
+        articles = pipeline | beam.Create(inputs)
+        published = pipeline | "NoPublished" >> beam.Create([])
+        unique = (articles, published) | DropDuplicates(
+            "run-1", batch_size=2, expected_articles=1
         )
         assert_that(
             unique.batches | beam.Map(len),
@@ -45,5 +45,28 @@ def test_drop_duplicates_transform_batches_unique_articles():
         assert_that(
             unique.duplicates | beam.Map(lambda d: (d.source_path, d.duplicate_of)),
             equal_to([("2.txt", "1.txt")]),
+            label="Duplicates",
+        )
+
+
+def test_a_new_copy_of_a_published_article_becomes_a_duplicate_of_the_published_row():
+    copies = [parse_article(p, STORY) for p in ("new/b.txt", "new/a.txt")]
+    other = parse_article("new/c.txt", b"Other story\n\nSomething else entirely.")
+    published = [PublishedArticle(copies[0].article_id, "old/kept.txt")]
+    with TestPipeline() as pipeline:
+        unique = (
+            pipeline | "Articles" >> beam.Create([*copies, other]),
+            pipeline | "Published" >> beam.Create(published),
+        ) | DropDuplicates("run-2", batch_size=8, expected_articles=3)
+        assert_that(
+            unique.batches | beam.FlatMap(lambda batch: [a.source_path for a in batch]),
+            equal_to(["new/c.txt"]),
+            label="OnlyTheNewStory",
+        )
+        assert_that(
+            unique.duplicates | beam.Map(lambda d: (d.source_path, d.duplicate_of, d.run_id)),
+            equal_to(
+                [("new/b.txt", "new/a.txt", "run-2"), ("new/a.txt", "old/kept.txt", "run-2")]
+            ),
             label="Duplicates",
         )

@@ -4,13 +4,13 @@ import itertools
 import random
 
 import pandas as pd
-import pyarrow as pa
 import pytest
 
+from schemas import EntityMention
 from transforms.entities import canonical_names, load_aliases, normalize_name
-from transforms.entity_rollups import article_entities, entity_daily, entity_pairs_daily
 from transforms.parse import parse_article
-from transforms.tag import tag_articles
+from transforms.rollups import compute_rollups
+from transforms.taggers.spacy_vader import tag_articles
 
 ALIASES = load_aliases()
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -159,8 +159,41 @@ def _mention(article_id, canonical, label, field, paragraph, sentence, score, da
     }
 
 
-def _table(rows: pd.DataFrame) -> pa.Table:
-    return pa.Table.from_pandas(rows, preserve_index=False)
+def _records(rows: pd.DataFrame) -> list[EntityMention]:
+    """Mentions in row order (the order the tagger emits an article's mentions in)."""
+    return [
+        EntityMention(
+            article_id=r.article_id, field=r.field, text=r.text, label=r.label,
+            start_char=i, end_char=i + 1, sentence_index=int(r.sentence_index),
+            paragraph_index=int(r.paragraph_index),
+            sentence_sentiment_compound=None
+            if pd.isna(r.sentence_sentiment_compound)
+            else float(r.sentence_sentiment_compound),
+            canonical=r.canonical, canonical_label=r.canonical_label,
+            published_date=None if pd.isna(r.published_date) else r.published_date,
+        )
+        for i, r in enumerate(rows.itertuples())
+    ]  # fmt: skip
+
+
+def _rollup(which: int, rows: pd.DataFrame, excluded: list[str]) -> pd.DataFrame:
+    from schemas import ARTICLE_ENTITIES, ENTITY_DAILY, ENTITY_PAIRS_DAILY
+
+    schema = (ARTICLE_ENTITIES, ENTITY_DAILY, ENTITY_PAIRS_DAILY)[which].schema
+    records = compute_rollups(_records(rows), excluded)[which]
+    return pd.DataFrame(records, columns=schema.names)
+
+
+def article_entities(rows, excluded):
+    return _rollup(0, rows, excluded)
+
+
+def entity_daily(rows, excluded):
+    return _rollup(1, rows, excluded)
+
+
+def entity_pairs_daily(rows, excluded):
+    return _rollup(2, rows, excluded)
 
 
 D1, D2 = dt.date(2018, 12, 19), dt.date(2018, 12, 20)
@@ -181,7 +214,7 @@ ROWS = pd.DataFrame(
 
 def test_article_entities_counts_checked_by_hand():
     table = (
-        article_entities(_table(ROWS), ["DATE"]).to_pandas().set_index(["article_id", "canonical"])
+        article_entities(ROWS, ["DATE"]).set_index(["article_id", "canonical"])
     )
     assert len(table) == 5
     turkey_a = table.loc[("a", "turkey")]
@@ -200,7 +233,7 @@ def test_article_entities_counts_checked_by_hand():
 
 
 def test_entity_daily_counts_checked_by_hand():
-    table = entity_daily(_table(ROWS), ["DATE"]).to_pandas()
+    table = entity_daily(ROWS, ["DATE"])
     turkey_d1 = table[(table.canonical == "turkey") & (table.published_date == D1)].iloc[0]
     assert (turkey_d1.articles, turkey_d1.mentions, turkey_d1.sentences) == (2, 5, 4)
     scores = [-0.5, 0.2, 0.6, -0.4]
@@ -213,7 +246,7 @@ def test_entity_daily_counts_checked_by_hand():
     assert (turkey_d2.articles, turkey_d2.mentions, turkey_d2.sentiment_std) == (1, 1, 0.0)
     assert "100 days" not in set(table.canonical)
     assert table[table.canonical == "nobody"].published_date.tolist() == [None]
-    with_dates = entity_daily(_table(ROWS), []).to_pandas()
+    with_dates = entity_daily(ROWS, [])
     assert "100 days" in set(with_dates.canonical)
 
 
@@ -231,7 +264,7 @@ def test_entity_pairs_daily_counts_checked_by_hand():
         ],
         ignore_index=True,
     )
-    table = entity_pairs_daily(_table(rows), ["DATE"]).to_pandas()
+    table = entity_pairs_daily(rows, ["DATE"])
     pairs = {(r.canonical_a, r.canonical_b): (r.articles, r.sentences) for r in table.itertuples()}
     # erdogan+turkey: articles b and e, one shared sentence (in e); ankara only in e.
     assert pairs == {
@@ -251,7 +284,7 @@ def test_entity_pairs_of_undated_articles_have_a_null_date():
             _mention("v", "norway", "GPE", "body", 1, 1, 0.1, D1),
         ]
     )
-    table = entity_pairs_daily(_table(rows), ["DATE"]).to_pandas()
+    table = entity_pairs_daily(rows, ["DATE"])
     got = [
         (r.published_date, r.canonical_a, r.canonical_b, r.articles, r.sentences)
         for r in table.itertuples()
@@ -294,7 +327,7 @@ def _pairs_by_brute_force(rows: pd.DataFrame) -> list[tuple]:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_entity_pairs_daily_matches_a_brute_force_count_row_for_row(seed):
     rows = _random_mentions(seed, articles=60)
-    table = entity_pairs_daily(_table(rows), []).to_pandas()
+    table = entity_pairs_daily(rows, [])
     got = [
         (None if pd.isna(r.published_date) else r.published_date, r.canonical_a, r.label_a,
          r.canonical_b, r.label_b, r.articles, r.sentences)
@@ -305,33 +338,42 @@ def test_entity_pairs_daily_matches_a_brute_force_count_row_for_row(seed):
     assert got == expected  # same rows, in (date, undated first; names) order
 
 
-def test_rollups_are_identical_from_run_to_run():
-    """Arrow's multi-threaded group-by sums in a varying order (6 runs gave 6 different
-    means): the rollups are computed single-threaded so a rerun writes the same bytes."""
+def test_rollups_do_not_depend_on_the_order_runners_combine_articles_in():
+    """Runners combine articles in any order and split them into any bundles: the daily means
+    and spreads (exactly rounded sums) come out bit-identical every time."""
+    from transforms.rollups import EntityDailyFn, article_rollups
+
     rng = random.Random(7)
     rows = pd.DataFrame(
         [
             _mention(f"a{i % 40}", f"e{i % 7}", "GPE", "body", 1, i, rng.uniform(-1, 1), D1)
-            for i in range(60_000)
+            for i in range(6_000)
         ]
     )
-    table = _table(rows)
-    chunked = pa.concat_tables([table.slice(i, 2_000) for i in range(0, len(table), 2_000)])
-    runs = {
-        tuple(article_entities(chunked, []).column("sentiment_mean").to_pylist()) for _ in range(4)
-    } | {tuple(entity_daily(chunked, []).column("sentiment_std").to_pylist()) for _ in range(4)}
-    assert len(runs) == 2  # one result per rollup
+    records = _records(rows)
+    by_article = collections.defaultdict(list)
+    for mention in records:
+        by_article[mention.article_id].append(mention)
+    contributions = [article_rollups(ms, frozenset()).daily for ms in by_article.values()]
+    fn = EntityDailyFn()
+    results = set()
+    for seed in range(5):
+        order = random.Random(seed).sample(contributions, len(contributions))
+        cut = 1 + seed * 7
+        parts = [fn.create_accumulator(), fn.create_accumulator()]
+        for index, contribution in enumerate(order):
+            fn.add_input(parts[index >= cut], contribution)
+        merged = fn.merge_accumulators(parts[::-1] if seed % 2 else parts)
+        results.add(tuple((r.sentiment_mean, r.sentiment_std) for r in fn.extract_output(merged)))
+    assert len(results) == 1
+    [(means_and_stds)] = results
+    assert len(means_and_stds) == 7
 
 
 def test_entity_pairs_daily_without_pairs_is_empty():
     single = ROWS[ROWS.article_id == "c"]
-    assert entity_pairs_daily(_table(single), ["DATE"]).num_rows == 0
+    assert len(entity_pairs_daily(single, ["DATE"])) == 0
 
 
-def test_rollups_of_no_mentions_are_empty_with_their_schemas():
-    from schemas import ARTICLE_ENTITIES, ENTITIES, ENTITY_DAILY
-
-    empty = ENTITIES.schema.empty_table()
-    assert article_entities(empty, []).schema == ARTICLE_ENTITIES.schema
-    assert entity_daily(empty, []).schema == ENTITY_DAILY.schema
-    assert entity_pairs_daily(empty, []).num_rows == 0
+def test_rollups_of_no_mentions_are_empty():
+    assert compute_rollups([], []) == ([], [], [])

@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from transforms.parse import Failure, ParseOptions, parse_file
+from schemas import ErrorRecord
+from transforms.parse import ParseOptions, parse_file
 
 D = dt.date
 UTC = dt.UTC
@@ -349,7 +350,7 @@ ERROR_CASES = [
 @pytest.mark.parametrize(("name", "path", "raw", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_header_cases(name, path, raw, expected):
     [article] = list(parse_file(path, raw, OPTS))
-    assert not isinstance(article, Failure), article
+    assert not isinstance(article, ErrorRecord), article
     for field, value in expected.items():
         if field == "warning":
             assert any(w.startswith(value + ":") for w in article.warnings), article.warnings
@@ -362,7 +363,7 @@ def test_header_cases(name, path, raw, expected):
 )
 def test_error_cases(name, path, raw, code):
     [failure] = list(parse_file(path, raw, OPTS))
-    assert isinstance(failure, Failure)
+    assert isinstance(failure, ErrorRecord)
     assert (failure.source_path, failure.error_code) == (path, code)
     assert failure.message
 

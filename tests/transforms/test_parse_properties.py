@@ -9,9 +9,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.render import FIELDS_CARRIED, RENDERERS
+from schemas import ErrorRecord
 from transforms.errors import ERROR_CODES
-from transforms.parse import Failure, ParseOptions, parse_file
-from transforms.render import FIELDS_CARRIED, RENDERERS
+from transforms.parse import ParseOptions, parse_file
 
 OPTS = ParseOptions(detect_language=False)
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -21,7 +22,7 @@ def _check_results(path: str, data: bytes) -> None:
     results = list(parse_file(path, data, OPTS))
     assert results, "every file yields at least one article or error"
     for result in results:
-        if isinstance(result, Failure):
+        if isinstance(result, ErrorRecord):
             assert result.error_code in ERROR_CODES
             assert result.message
         else:
@@ -95,7 +96,7 @@ def articles(draw):
 def test_rendered_article_parses_back(article, header_format):
     path, data = RENDERERS[header_format](article)
     [parsed] = list(parse_file(path, data, OPTS))
-    assert not isinstance(parsed, Failure), parsed
+    assert not isinstance(parsed, ErrorRecord), parsed
     assert parsed.header_format == header_format
     for field in FIELDS_CARRIED[header_format]:
         assert getattr(parsed, field) == article[field], field

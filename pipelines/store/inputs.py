@@ -1,4 +1,4 @@
-"""Which inputs an incremental run must read, decided by content hash.
+"""The input state of a version, and which inputs an incremental run must read (by content hash).
 
     new file          -> read and tagged
     edited file       -> its old rows are dropped, it is read and tagged again
@@ -16,7 +16,6 @@ from __future__ import annotations
 import collections
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple
@@ -26,16 +25,9 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from schemas import INPUT_FILES, schema_fingerprint
+from schemas import INPUT_FILES, InputFile, schema_fingerprint
 
 _CHUNK = 1 << 20
-
-
-class InputFile(NamedTuple):
-    path: str
-    size: int
-    sha256: str
-    run_id: str = ""  # the run whose rows for this file are published
 
 
 class Plan(NamedTuple):
@@ -44,11 +36,6 @@ class Plan(NamedTuple):
     renames: dict[str, str]  # old path -> new path
     state: dict[str, InputFile]  # the input table of the new version, before this run's files
     counts: dict[str, int]
-
-
-def file_of(source_path: str) -> str:
-    """`batch.jsonl#L3` -> `batch.jsonl`: rows of JSON Lines records belong to their file."""
-    return re.sub(r"#L\d+$", "", source_path)
 
 
 def hash_file(path: str) -> InputFile:
@@ -86,17 +73,11 @@ def write_input_state(version: Path, state: Iterable[InputFile]) -> None:
     pq.write_table(table, version / f"{INPUT_FILES.name}.parquet")
 
 
-def plan_run(
-    current: Iterable[InputFile],
-    previous: Mapping[str, InputFile],
-    *,
-    duplicates_of: Mapping[str, set[str]] | None = None,
-    stale_files: Iterable[str] = (),
-    prune_deleted: bool = False,
-) -> Plan:
-    """Compares the files found now with the previous version's input table."""
-    current = {f.path: f for f in current}
-    stale_files = set(stale_files)
+def _classify(
+    current: Mapping[str, InputFile], previous: Mapping[str, InputFile], stale_files: set[str]
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Each file found now: new, renamed (same content as a file gone), edited, stale or
+    unchanged; and the renames (old path -> new path)."""
     missing_by_hash: dict[str, list[str]] = collections.defaultdict(list)
     for path in sorted(set(previous) - set(current)):
         missing_by_hash[previous[path].sha256].append(path)
@@ -116,6 +97,20 @@ def plan_run(
             kinds["stale"].append(path)
         else:
             kinds["unchanged"].append(path)
+    return kinds, renames
+
+
+def plan_run(
+    current: Iterable[InputFile],
+    previous: Mapping[str, InputFile],
+    *,
+    duplicates_of: Mapping[str, set[str]] | None = None,
+    stale_files: Iterable[str] = (),
+    prune_deleted: bool = False,
+) -> Plan:
+    """Compares the files found now with the previous version's input table."""
+    current = {f.path: f for f in current}
+    kinds, renames = _classify(current, previous, set(stale_files))
     deleted = sorted(set(previous) - set(current) - set(renames))
     drop = set(kinds["edited"]) | set(kinds["stale"]) | (set(deleted) if prune_deleted else set())
     # A duplicate's article lives only in the row it points to: re-read it if that row goes.
@@ -128,11 +123,9 @@ def plan_run(
     state = {
         path: entry
         for path, entry in previous.items()
-        if (path not in renames and path not in drop and path in current) or path in deleted
+        if (path not in renames and path not in drop and path in current)
+        or (path in deleted and not prune_deleted)
     }
-    if prune_deleted:
-        for path in deleted:
-            state.pop(path, None)
     for old, new in renames.items():
         state[new] = current[new]._replace(run_id=previous[old].run_id)
     counts = {kind: len(paths) for kind, paths in kinds.items()}

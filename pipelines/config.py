@@ -1,0 +1,183 @@
+"""The command line, parsed and checked once into a frozen `JobConfig`; nothing below this
+module sees argparse. Options newsbeam does not know go to Beam's PipelineOptions; an option
+neither knows is a usage error (one line, exit code 2)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import zoneinfo
+from pathlib import Path
+from typing import Any
+
+from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
+
+from pipelines.store.layout import OutputError, check_writable
+from transforms.entities import DEFAULT_ROLLUP_EXCLUDED, load_aliases
+from transforms.parse import DEFAULT_MAX_CHARS, ParseOptions
+from transforms.read import input_pattern, list_inputs
+from transforms.runner_compat import resolve_runner
+from transforms.taggers.spacy_models import DEFAULT_MODEL, ModelNotFoundError, model_language
+from transforms.taggers.spacy_vader import SpacyVaderTagger
+
+DESCRIPTION = "Tags a folder of raw news articles and writes Hive-partitioned Parquet datasets."
+
+
+class UsageError(ValueError):
+    """A bad command line: reported as one line, exit code 2."""
+
+
+@dataclasses.dataclass(frozen=True)
+class JobConfig:
+    """Everything one run needs, checked before any work."""
+
+    input: str
+    output: Path
+    inputs: tuple[str, ...]  # the files the input matched, sorted
+    models: tuple[tuple[str, str], ...]  # (language, spaCy model); the first tags the undetected
+    detect_language: bool = True
+    default_timezone: str = "UTC"
+    dayfirst: bool = False
+    max_chars: int = DEFAULT_MAX_CHARS
+    batch_size: int = 64
+    keep_versions: int = 2
+    mode: str = "incremental"
+    prune_deleted: bool = False
+    reprocess_stale: bool = False
+    compact: bool = False
+    entity_aliases: str | None = None
+    rollup_exclude_labels: tuple[str, ...] = DEFAULT_ROLLUP_EXCLUDED
+    max_error_rate: float = 1.0
+    beam_args: tuple[str, ...] = ()
+
+    @property
+    def timezone(self) -> dt.tzinfo:
+        return zoneinfo.ZoneInfo(self.default_timezone)
+
+    def parse_options(self) -> ParseOptions:
+        return ParseOptions(self.timezone, self.dayfirst, self.max_chars, self.detect_language)
+
+    def tagger(self) -> SpacyVaderTagger:
+        return SpacyVaderTagger(self.models, self.entity_aliases)
+
+    def beam_options(self) -> PipelineOptions:
+        return PipelineOptions(list(self.beam_args))
+
+    def for_manifest(self) -> dict[str, Any]:
+        """The options as the run manifest records them."""
+        options = dataclasses.asdict(self)
+        options.pop("inputs")
+        options["output"] = str(self.output)
+        options["models"] = dict(self.models)
+        return options
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line and exit 2, not argparse's usage block
+        raise UsageError(message)
+
+
+def _labels(text: str) -> tuple[str, ...]:
+    return tuple(label.strip() for label in text.split(",") if label.strip())
+
+
+def argument_parser() -> argparse.ArgumentParser:
+    parser = _ArgumentParser(prog="newsbeam", description=DESCRIPTION, allow_abbrev=False)
+    add = parser.add_argument
+    add("--input", required=True, help="a directory (read recursively) or a glob")
+    add("--output", required=True, help="output directory (local)")
+    add("--spacy-model", action="append", metavar="[LANG=]NAME",
+        help="an installed spaCy model, for its own language or for LANG; repeatable; the first "
+        f"also tags text whose language is not detected (default {DEFAULT_MODEL})")  # fmt: skip
+    add("--no-language-detection", dest="detect_language", action="store_false",
+        help="take the language from the header only")  # fmt: skip
+    add("--default-timezone", default="UTC",
+        help="IANA zone for header times that carry no offset (default UTC)")  # fmt: skip
+    add("--dayfirst", action="store_true", help="read 01/02/2019 as 1 February, not January 2")
+    add("--max-chars", type=int, default=DEFAULT_MAX_CHARS,
+        help="bodies longer than this become errors with code too_large (default %(default)s)")  # fmt: skip
+    add("--batch-size", type=int, default=64, help="articles per spaCy batch")
+    add("--keep-versions", type=int, default=2, help="published versions kept on disk (>= 1)")
+    add("--mode", choices=("incremental", "full"), default="incremental",
+        help="incremental: read only new and changed files (default); full: rebuild everything")  # fmt: skip
+    add("--prune-deleted", action="store_true", help="drop the rows of input files that are gone")
+    add("--reprocess-stale", action="store_true",
+        help="re-tag articles made by another spaCy model or pipeline version")  # fmt: skip
+    add("--compact", action="store_true", help="rewrite each partition's files into one")
+    add("--entity-aliases", type=Path,
+        help="a YAML alias table added to the packaged one (see transforms/entity_aliases.yaml)")  # fmt: skip
+    add("--rollup-exclude-labels", type=_labels, default=DEFAULT_ROLLUP_EXCLUDED,
+        help="entity labels left out of article_entities and entity_daily (comma-separated; "
+        f"default {','.join(DEFAULT_ROLLUP_EXCLUDED)}; '' keeps all)")  # fmt: skip
+    add("--max-error-rate", type=float, default=1.0,
+        help="fail (exit 3, publish nothing) when errors / inputs of this run exceed this "
+        "fraction (default 1.0: never)")  # fmt: skip
+    return parser
+
+
+def check_beam_args(beam_args: list[str]) -> list[str]:
+    """Beam options, with a short runner name expanded and unknown options rejected."""
+    beam_args, _ = resolve_runner(beam_args)
+    parser = _BeamArgumentParser(allow_abbrev=False)
+    for cls in {str(c): c for c in PipelineOptions.__subclasses__()}.values():
+        cls._add_argparse_args(parser)
+    _, unknown = parser.parse_known_args(beam_args)
+    if unknown:
+        raise UsageError(f"unrecognized arguments: {' '.join(unknown)}")
+    return beam_args
+
+
+def spacy_models(specs: list[str] | None) -> dict[str, str]:
+    """`[LANG=]NAME` options -> {language: model}, in the order given."""
+    models: dict[str, str] = {}
+    for spec in specs or [DEFAULT_MODEL]:
+        language, _, name = spec.rpartition("=")
+        try:
+            model_lang = model_language(name)
+        except ModelNotFoundError as err:
+            raise UsageError(f"{err} (pip install it, or see python -m spacy info)") from err
+        models[language.lower() or model_lang] = name
+    return models
+
+
+def _check_values(args: argparse.Namespace) -> None:
+    try:
+        zoneinfo.ZoneInfo(args.default_timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
+        raise UsageError(f"unknown --default-timezone {args.default_timezone!r}") from err
+    if args.max_chars < 1 or args.batch_size < 1 or args.keep_versions < 1:
+        raise UsageError("--max-chars, --batch-size and --keep-versions must be positive")
+    if not 0.0 <= args.max_error_rate <= 1.0:
+        raise UsageError("--max-error-rate must be between 0 and 1")
+    if args.entity_aliases is not None:
+        try:
+            load_aliases(args.entity_aliases)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+            raise UsageError(f"--entity-aliases {str(args.entity_aliases)!r}: {err}") from err
+
+
+def parse_config(argv: list[str] | None) -> JobConfig:
+    """Validates the whole command line before any work; raises UsageError with one line."""
+    args, beam_args = argument_parser().parse_known_args(argv)
+    _check_values(args)
+    beam_args = check_beam_args(beam_args)
+    inputs = list_inputs(input_pattern(args.input))
+    if not inputs:
+        raise UsageError(f"--input {args.input!r} matches no files")
+    models = spacy_models(args.spacy_model)
+    try:
+        check_writable(Path(args.output))
+    except OutputError as err:
+        raise UsageError(str(err)) from err
+    return JobConfig(
+        input=args.input, output=Path(args.output), inputs=tuple(inputs),
+        models=tuple(models.items()), detect_language=args.detect_language,
+        default_timezone=args.default_timezone, dayfirst=args.dayfirst,
+        max_chars=args.max_chars, batch_size=args.batch_size, keep_versions=args.keep_versions,
+        mode=args.mode, prune_deleted=args.prune_deleted, reprocess_stale=args.reprocess_stale,
+        compact=args.compact,
+        entity_aliases=str(args.entity_aliases) if args.entity_aliases else None,
+        rollup_exclude_labels=tuple(args.rollup_exclude_labels),
+        max_error_rate=args.max_error_rate, beam_args=tuple(beam_args),
+    )  # fmt: skip

@@ -1,0 +1,131 @@
+"""What one run did, from the Beam metrics its graph committed.
+
+The graph counts what it reads, parses, tags and writes (`Metrics.counter("newsbeam", ...)`);
+`count_run` turns those counters into the run's numbers and checks that they balance: every
+planned file was read or became a `read` error, every record the graph made was written once.
+On a runner without metrics (the DaskRunner, see transforms/runner_compat.py) the numbers
+come from the staged files instead.
+"""
+
+from __future__ import annotations
+
+import collections
+from pathlib import Path
+from typing import NamedTuple
+
+import pyarrow.parquet as pq
+
+from pipelines.store.build import dataset_files, staged_rows
+from schemas import ARTICLES, DUPLICATES, ENTITIES, ERRORS, file_of
+
+
+class RunCounts(NamedTuple):
+    articles: int
+    errors: int
+    duplicates: int
+    entity_mentions: int
+    errors_by_code: dict[str, int]
+    words: int
+    cross_run_duplicates: int | None  # None when the runner reports no metrics
+    files_unaccounted: list[str]
+
+    @property
+    def input_records(self) -> int:
+        return self.articles + self.errors + self.duplicates
+
+    @property
+    def error_rate(self) -> float:
+        return self.errors / self.input_records if self.input_records else 0.0
+
+    def summary(self) -> dict:
+        """The manifest's `this_run`."""
+        return {
+            "articles": self.articles,
+            "errors": self.errors,
+            "duplicates": self.duplicates,
+            "entity_mentions": self.entity_mentions,
+            "input_records": self.input_records,
+            "errors_by_code": self.errors_by_code,
+            "words": self.words,
+        }
+
+
+def counts_from_metrics(counters: dict[str, int]) -> RunCounts:
+    errors_by_code = {
+        name.removeprefix("errors_"): n
+        for name, n in sorted(counters.items())
+        if name.startswith("errors_") and n
+    }
+    return RunCounts(
+        articles=counters.get("articles_tagged", 0),
+        errors=sum(errors_by_code.values()),
+        duplicates=counters.get("duplicates", 0),
+        entity_mentions=counters.get("entity_mentions", 0),
+        errors_by_code=errors_by_code,
+        words=counters.get("words_tagged", 0),
+        cross_run_duplicates=counters.get("cross_run_duplicates", 0),
+        files_unaccounted=[],
+    )
+
+
+def _column(staged: Path, dataset, name: str) -> list:
+    return [
+        value
+        for path in dataset_files(staged, dataset)
+        for value in pq.read_table(path, columns=[name])[name].to_pylist()
+    ]
+
+
+def counts_from_files(staged: Path, paths: list[str]) -> RunCounts:
+    """The same numbers read from the staged files (for runners without metrics)."""
+    rows = staged_rows(staged)
+    written = {
+        file_of(p)
+        for d in (ARTICLES, ERRORS, DUPLICATES)
+        for p in _column(staged, d, "source_path")
+    }
+    return RunCounts(
+        articles=rows[ARTICLES.name],
+        errors=rows[ERRORS.name],
+        duplicates=rows[DUPLICATES.name],
+        entity_mentions=rows[ENTITIES.name],
+        errors_by_code=dict(
+            sorted(collections.Counter(_column(staged, ERRORS, "error_code")).items())
+        ),
+        words=sum(_column(staged, ARTICLES, "word_count")),
+        cross_run_duplicates=None,
+        files_unaccounted=sorted(set(paths) - written),
+    )
+
+
+def balance_problems(counts: RunCounts, counters: dict[str, int], staged: Path,
+                     files_planned: int) -> list[str]:  # fmt: skip
+    """What does not add up between the planned files, the counters and the staged files."""
+    problems = []
+    files_seen = counters.get("files_read", 0) + counts.errors_by_code.get("read", 0)
+    if files_seen != files_planned:
+        problems.append(f"{files_planned - files_seen} input files are in no output")
+    made = {ARTICLES.name: counts.articles, ERRORS.name: counts.errors,
+            DUPLICATES.name: counts.duplicates, ENTITIES.name: counts.entity_mentions}  # fmt: skip
+    on_disk = staged_rows(staged)
+    for name, n in made.items():
+        if counters.get(f"rows_written_{name}", 0) != n:
+            problems.append(
+                f"{name}: {n} rows made but {counters.get(f'rows_written_{name}', 0)} written"
+            )
+        if on_disk[name] != n:
+            problems.append(f"{name}: {n} rows made but {on_disk[name]} in the staged files "
+                            "(written twice?)")  # fmt: skip
+    return problems
+
+
+def count_run(
+    staged: Path, counters: dict[str, int] | None, paths: list[str]
+) -> tuple[RunCounts, list[str]]:
+    """The run's numbers, and what does not balance (empty when all is well)."""
+    if counters is None:
+        counts = counts_from_files(staged, paths)
+        problems = [f"{len(counts.files_unaccounted)} input files are in no output"]
+        return counts, problems if counts.files_unaccounted else []
+    counts = counts_from_metrics(counters)
+    return counts, balance_problems(counts, counters, staged, len(paths))

@@ -1,0 +1,72 @@
+"""`DeriveRollups` in a real Beam pipeline: the same rows as `compute_rollups`, and an
+incremental run recombines the published mentions of the partitions it touches."""
+
+import datetime as dt
+
+import apache_beam as beam
+import pyarrow as pa
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from schemas import ENTITIES, EntityMention
+from transforms.rollups import DeriveRollups, compute_rollups
+from transforms.write import write_table
+
+JAN, FEB = dt.date(2019, 1, 10), dt.date(2019, 2, 3)
+
+
+def _m(article: str, canonical: str, sentence: int, score, date, start: int) -> EntityMention:
+    return EntityMention(article, "body", canonical, "GPE", start, start + 1, sentence, 0, score,
+                         canonical, "GPE", date)  # fmt: skip
+
+
+NEW = [
+    [_m("n1", "oslo", 0, 0.5, JAN, 0), _m("n1", "norway", 0, 0.5, JAN, 5), _m("n1", "oslo", 1, -0.1, JAN, 9)],
+    [_m("n2", "oslo", 0, 0.2, FEB, 0)],
+]  # fmt: skip
+PUBLISHED = [
+    _m("p1", "oslo", 0, 0.3, JAN, 0), _m("p1", "norway", 2, None, JAN, 7),
+    _m("gone", "oslo", 0, -0.9, JAN, 0),
+    _m("p3", "bergen", 0, 0.1, dt.date(2019, 3, 1), 0),  # an untouched partition
+]  # fmt: skip
+
+
+def test_full_run_rollups_equal_the_in_process_computation(tmp_path):
+    expected = compute_rollups([m for ms in NEW for m in ms], ["DATE"])
+    with TestPipeline() as pipeline:
+        rollups = (
+            pipeline | "New" >> beam.Create(NEW),
+            pipeline | "Dropped" >> beam.Create([]),
+        ) | DeriveRollups(["DATE"], str(tmp_path / "touched"))
+        for index, name in enumerate(("article_entities", "entity_daily", "entity_pairs_daily")):
+            rows = rollups[name] | f"Flat{name}" >> beam.FlatMap(lambda rows: rows)
+            assert_that(rows, equal_to(expected[index]), label=f"Check{name}")
+    daily = {(r.canonical, r.published_date): r for r in expected[1]}
+    assert (daily[("oslo", JAN)].mentions, daily[("oslo", JAN)].sentences) == (2, 2)
+    assert daily[("oslo", JAN)].sentiment_mean == 0.2
+    assert sorted(p.name for p in (tmp_path / "touched").glob("*/*")) == ["month=1", "month=2"]
+
+
+def test_incremental_run_recombines_published_mentions_of_touched_partitions_only(tmp_path):
+    previous = tmp_path / "previous"
+    for month, rows in (("1", PUBLISHED[:3]), ("3", PUBLISHED[3:])):
+        directory = previous / "entities" / "year=2019" / f"month={month}"
+        directory.mkdir(parents=True)
+        table = pa.Table.from_pylist([m._asdict() for m in rows], schema=ENTITIES.schema)
+        write_table(table, str(directory / "part-p.parquet"))
+    kept = [m for m in PUBLISHED[:2]]
+    expected = compute_rollups([*kept, *(m for ms in NEW for m in ms)], ["DATE"])
+    with TestPipeline() as pipeline:
+        rollups = (
+            pipeline | "New" >> beam.Create(NEW),
+            pipeline | "Dropped" >> beam.Create([("gone", (2019, 1))]),
+        ) | DeriveRollups(["DATE"], str(tmp_path / "touched"), str(previous))
+        for index, name in enumerate(("article_entities", "entity_daily", "entity_pairs_daily")):
+            rows = rollups[name] | f"Flat{name}" >> beam.FlatMap(lambda rows: rows)
+            assert_that(rows, equal_to(expected[index]), label=f"Check{name}")
+    daily = {(r.canonical, r.published_date): r for r in expected[1]}
+    assert daily[("oslo", JAN)].articles == 2  # n1 and p1; "gone" was dropped
+    assert daily[("oslo", JAN)].sentiment_mean == (0.5 - 0.1 + 0.3) / 3
+    assert ("bergen", dt.date(2019, 3, 1)) not in daily  # month 3 was not touched
+    pairs = {(r.canonical_a, r.canonical_b): (r.articles, r.sentences) for r in expected[2]}
+    assert pairs == {("norway", "oslo"): (2, 1)}

@@ -1,0 +1,372 @@
+"""Entity-level analysis derived from `entities`, in the Beam graph: per article, then per
+entity and day and per pair of entities and day.
+
+Each article's mentions are reduced to its `article_entities` rows and to small contributions
+(one per entity, one per pair of entities); combiners keyed by (year, month) partition add the
+contributions of all articles up on the workers (`CombinePerKey`, lifted into a partial combine
+per bundle by every runner that can). An incremental run recomputes the partitions it touches:
+the graph reads the published mentions of those partitions itself and recombines them with the
+new ones (`DeriveRollups`).
+
+Sentiment toward an entity is the VADER compound of the sentences that mention it, each sentence
+counted once however often it names the entity. Means and spreads across articles are computed
+with `math.fsum` (exactly rounded sums): a result does not depend on the order in which a runner
+combines the articles, nor on the order of the published files an incremental run reads back.
+Within one article the order is fixed (title first, then by offset) and summed left to right.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from typing import NamedTuple
+
+import apache_beam as beam
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+
+from schemas import ArticleEntity, EntityDay, EntityMention, EntityPairDay
+from schemas.datasets import ENTITIES
+from transforms.runner_compat import Outputs, split_outputs
+from transforms.write import partition_dir, partition_of
+
+POSITIONS = ("title", "first_paragraph", "later")
+_UNDATED = -1  # the day key of undated mentions (date ordinals are >= 1)
+
+Entity = tuple[str, str]  # (canonical, label)
+DayKey = int  # a date's proleptic ordinal, or _UNDATED
+# (day, canonical, label) -> (mentions, distinct scored sentence scores in first-mention order)
+DailyContribution = tuple[tuple[DayKey, str, str], int, tuple[float, ...]]
+# (day, canonical_a, label_a, canonical_b, label_b) -> sentences naming both
+PairContribution = tuple[tuple[DayKey, str, str, str, str], int]
+
+
+class ArticleRollups(NamedTuple):
+    """What one article adds to the three rollups."""
+
+    article_entities: list[ArticleEntity]
+    daily: list[DailyContribution]
+    pairs: list[PairContribution]
+
+
+def _position(mention: EntityMention) -> int:
+    if mention.field == "title":
+        return 0
+    return 1 if mention.paragraph_index == 0 else 2
+
+
+def _article_mean(scores: Sequence[float]) -> float | None:
+    """One article's mean, summed left to right in the order the sentences are first named
+    (fixed by the article: the tagger's order, restored when published mentions are read)."""
+    if not scores:
+        return None
+    total = 0.0
+    for score in scores:
+        total += score
+    return total / len(scores)
+
+
+def _mean(scores: Sequence[float]) -> float | None:
+    """Exactly rounded: the same whatever order the scores come in."""
+    return math.fsum(scores) / len(scores) if scores else None
+
+
+def day_key(published_date: dt.date | None) -> DayKey:
+    return _UNDATED if published_date is None else published_date.toordinal()
+
+
+def _date_of(day: DayKey) -> dt.date | None:
+    return None if day == _UNDATED else dt.date.fromordinal(day)
+
+
+def article_rollups(
+    mentions: Sequence[EntityMention], excluded_labels: frozenset[str]
+) -> ArticleRollups:
+    """One article's rollup rows and contributions (mentions in title-then-body order)."""
+    by_entity: dict[Entity, list] = {}  # entity -> [mentions, first position, {sentence: score}]
+    by_sentence: dict[tuple[str, int], set[Entity]] = {}
+    for mention in mentions:
+        if mention.canonical_label in excluded_labels:
+            continue
+        entity = (mention.canonical, mention.canonical_label)
+        entry = by_entity.setdefault(entity, [0, 2, {}])
+        entry[0] += 1
+        entry[1] = min(entry[1], _position(mention))
+        sentence = (mention.field, mention.sentence_index)
+        if mention.sentence_sentiment_compound is not None:
+            entry[2].setdefault(sentence, mention.sentence_sentiment_compound)
+        by_sentence.setdefault(sentence, set()).add(entity)
+    if not by_entity:
+        return ArticleRollups([], [], [])
+    first = mentions[0]
+    day = day_key(first.published_date)
+    rows, daily = [], []
+    for (canonical, label), (count, position, scores) in sorted(by_entity.items()):
+        values = tuple(scores.values())
+        rows.append(
+            ArticleEntity(
+                first.article_id,
+                canonical,
+                label,
+                count,
+                POSITIONS[position],
+                len(values),
+                _article_mean(values),
+                first.published_date,
+            )
+        )
+        daily.append(((day, canonical, label), count, values))
+    return ArticleRollups(rows, daily, _pair_contributions(day, by_entity, by_sentence))
+
+
+def _pair_contributions(
+    day: DayKey, by_entity: dict[Entity, list], by_sentence: dict[tuple[str, int], set[Entity]]
+) -> list[PairContribution]:
+    """Every pair of the article's entities (a < b), with the sentences that name both."""
+    shared: dict[tuple[Entity, Entity], int] = {}
+    for named in by_sentence.values():
+        for pair in itertools.combinations(sorted(named), 2):
+            shared[pair] = shared.get(pair, 0) + 1
+    return [
+        ((day, *a, *b), shared.get((a, b), 0))
+        for a, b in itertools.combinations(sorted(by_entity), 2)
+    ]
+
+
+def _spread(scores: list[float]) -> tuple[float | None, float | None]:
+    """Exactly rounded mean and population standard deviation, whatever the order."""
+    mean = _mean(scores)
+    if mean is None:
+        return None, None
+    return mean, math.sqrt(math.fsum((score - mean) ** 2 for score in scores) / len(scores))
+
+
+class EntityDailyFn(beam.CombineFn):
+    """Per-article daily contributions of one partition -> its `entity_daily` rows."""
+
+    def create_accumulator(self) -> dict:
+        return {}
+
+    def add_input(self, accumulator: dict, contributions: list[DailyContribution]) -> dict:
+        for key, mentions, scores in contributions:
+            entry = accumulator.get(key)
+            if entry is None:
+                accumulator[key] = [1, mentions, list(scores)]
+            else:
+                entry[0] += 1
+                entry[1] += mentions
+                entry[2].extend(scores)
+        return accumulator
+
+    def merge_accumulators(self, accumulators: Iterable[dict]) -> dict:
+        merged: dict = {}
+        for accumulator in accumulators:
+            for key, (articles, mentions, scores) in accumulator.items():
+                entry = merged.get(key)
+                if entry is None:
+                    merged[key] = [articles, mentions, list(scores)]
+                else:
+                    entry[0] += articles
+                    entry[1] += mentions
+                    entry[2].extend(scores)
+        return merged
+
+    def extract_output(self, accumulator: dict) -> list[EntityDay]:
+        rows = []
+        for (day, canonical, label), (articles, mentions, scores) in sorted(
+            accumulator.items(), key=lambda item: (item[0][1], item[0][2], item[0][0])
+        ):
+            mean, std = _spread(scores)
+            rows.append(
+                EntityDay(
+                    _date_of(day), canonical, label, articles, mentions, len(scores), mean, std
+                )
+            )
+        return rows
+
+
+class EntityPairsDailyFn(beam.CombineFn):
+    """Per-article pair contributions of one partition -> its `entity_pairs_daily` rows."""
+
+    def create_accumulator(self) -> dict:
+        return {}
+
+    def add_input(self, accumulator: dict, contributions: list[PairContribution]) -> dict:
+        for key, sentences in contributions:
+            entry = accumulator.get(key)
+            if entry is None:
+                accumulator[key] = [1, sentences]
+            else:
+                entry[0] += 1
+                entry[1] += sentences
+        return accumulator
+
+    def merge_accumulators(self, accumulators: Iterable[dict]) -> dict:
+        merged: dict = {}
+        for accumulator in accumulators:
+            for key, (articles, sentences) in accumulator.items():
+                entry = merged.get(key)
+                if entry is None:
+                    merged[key] = [articles, sentences]
+                else:
+                    entry[0] += articles
+                    entry[1] += sentences
+        return merged
+
+    def extract_output(self, accumulator: dict) -> list[EntityPairDay]:
+        return [
+            EntityPairDay(_date_of(day), ca, la, cb, lb, articles, sentences)
+            for (day, ca, la, cb, lb), (articles, sentences) in sorted(accumulator.items())
+        ]
+
+
+def compute_rollups(
+    mentions: Iterable[EntityMention], excluded_labels: Iterable[str]
+) -> tuple[list[ArticleEntity], list[EntityDay], list[EntityPairDay]]:
+    """The three rollups of a set of mentions, in one process: the same functions the graph
+    runs, for tests and for reading a dataset back by hand. Mentions of one article must be
+    in title-then-body order."""
+    excluded = frozenset(excluded_labels)
+    by_article: dict[str, list[EntityMention]] = {}
+    for mention in mentions:
+        by_article.setdefault(mention.article_id, []).append(mention)
+    rows: list[ArticleEntity] = []
+    daily: dict = {}
+    pairs: dict = {}
+    daily_fn, pairs_fn = EntityDailyFn(), EntityPairsDailyFn()
+    for article_mentions in by_article.values():
+        derived = article_rollups(article_mentions, excluded)
+        rows.extend(derived.article_entities)
+        partition = partition_of(article_mentions[0].published_date)
+        daily_fn.add_input(daily.setdefault(partition, {}), derived.daily)
+        pairs_fn.add_input(pairs.setdefault(partition, {}), derived.pairs)
+    return (
+        sorted(rows),
+        [row for p in sorted(daily) for row in daily_fn.extract_output(daily[p])],
+        [row for p in sorted(pairs) for row in pairs_fn.extract_output(pairs[p])],
+    )
+
+
+def mention_order(mention: EntityMention) -> tuple:
+    """The order the tagger emits an article's mentions in: title first, then by offset."""
+    return (mention.field != "title", mention.start_char, mention.end_char, mention.label)
+
+
+class _DeriveArticleRollupsFn(beam.DoFn):
+    def __init__(self, excluded_labels: Iterable[str]):
+        self._excluded = frozenset(excluded_labels)
+        self._articles = Metrics.counter("newsbeam", "rollup_articles")
+
+    def process(self, mentions: list[EntityMention]) -> Iterator[tuple[str, object]]:
+        derived = article_rollups(mentions, self._excluded)
+        if not derived.article_entities:
+            return
+        self._articles.inc()
+        partition = partition_of(mentions[0].published_date)
+        yield "article_entities", derived.article_entities
+        yield "daily", (partition, derived.daily)
+        if derived.pairs:
+            yield "pairs", (partition, derived.pairs)
+
+
+class _ReadPartitionMentionsFn(beam.DoFn):
+    """A touched partition -> the published mentions in it, one list per article and file."""
+
+    def __init__(self, previous_version: str):
+        self._previous = previous_version
+
+    def process(self, partition: tuple[int, int]) -> Iterator[tuple[str, list[EntityMention]]]:
+        pattern = FileSystems.join(self._previous, ENTITIES.name, partition_dir(partition))
+        for metadata in FileSystems.match([pattern + "*.parquet"])[0].metadata_list:
+            by_article: dict[str, list[EntityMention]] = {}
+            with FileSystems.open(metadata.path) as handle:
+                table = pq.read_table(handle, schema=ENTITIES.schema)
+            for row in table.to_pylist():
+                by_article.setdefault(row["article_id"], []).append(EntityMention(**row))
+            yield from by_article.items()
+
+
+def _kept_mentions(element) -> Iterator[list[EntityMention]]:
+    """Published mentions of an article that this run keeps, in the tagger's order."""
+    _, grouped = element
+    if any(grouped["dropped"]):
+        return
+    mentions = [m for part in grouped["mentions"] for m in part]
+    if mentions:
+        yield sorted(mentions, key=mention_order)
+
+
+def _write_marker(partition: tuple[int, int], directory: str) -> tuple[int, int]:
+    """An empty directory per recomputed partition (the output is local): the version build
+    takes these partitions' rollups from this run and links the others from the published
+    version."""
+    os.makedirs(os.path.join(directory, partition_dir(partition)), exist_ok=True)
+    return partition
+
+
+class DeriveRollups(beam.PTransform):
+    """Mentions (one list per article) -> `article_entities` (lists of rows), `entity_daily`
+    and `entity_pairs_daily` (one list of rows per partition), for every partition touched.
+
+    `dropped` holds (article_id, partition) of published articles this run removes; with a
+    `previous_version`, the published mentions of every touched partition are read and
+    recombined with the new ones. Each touched partition is marked under `touched_dir`
+    (output `touched`: join it into the graph's last step, as the writers are).
+    """
+
+    def __init__(
+        self,
+        excluded_labels: Iterable[str],
+        touched_dir: str,
+        previous_version: str | None = None,
+    ):
+        super().__init__()
+        self._excluded = tuple(excluded_labels)
+        self._touched_dir = touched_dir
+        self._previous = previous_version
+
+    def expand(self, inputs):
+        new_mentions, dropped = inputs
+        touched = (
+            (
+                new_mentions
+                | "NewPartitions" >> beam.Map(lambda m: partition_of(m[0].published_date)),
+                dropped | "DroppedPartitions" >> beam.Map(lambda d: tuple(d[1])),
+            )
+            | "FlattenPartitions" >> beam.Flatten()
+            | "DistinctPartitions" >> beam.Distinct()
+        )
+        marked = touched | "MarkTouched" >> beam.Map(_write_marker, self._touched_dir)
+        mentions = new_mentions
+        if self._previous is not None:
+            published = (
+                {
+                    "mentions": touched
+                    | "ReadPublishedMentions"
+                    >> beam.ParDo(_ReadPartitionMentionsFn(self._previous)),
+                    "dropped": dropped | "KeyDropped" >> beam.Map(lambda d: (d[0], True)),
+                }
+                | "JoinDropped" >> beam.CoGroupByKey()
+                | "KeptMentions" >> beam.FlatMap(_kept_mentions)
+            )
+            mentions = (new_mentions, published) | "AllMentions" >> beam.Flatten()
+        derived = split_outputs(
+            mentions | "DeriveArticleRollups" >> beam.ParDo(_DeriveArticleRollupsFn(self._excluded)),
+            "article_entities", "daily", "pairs",
+        )  # fmt: skip
+        return Outputs(
+            {
+                "touched": marked,
+                "article_entities": derived.article_entities,
+                "entity_daily": derived.daily
+                | "CombineDaily" >> beam.CombinePerKey(EntityDailyFn())
+                | "DailyRows" >> beam.Values(),
+                "entity_pairs_daily": derived.pairs
+                | "CombinePairs" >> beam.CombinePerKey(EntityPairsDailyFn())
+                | "PairRows" >> beam.Values(),
+            }
+        )

@@ -1,0 +1,102 @@
+"""Every runner workaround in one place, and why each exists.
+
+- `split_outputs`: Beam 2.77's DaskRunner does not separate the outputs of
+  `ParDo(...).with_outputs(...)`: every consumer of any output receives all of them. So our
+  DoFns emit `(tag, value)` pairs on their one output and this splits them with plain FlatMaps.
+- `process_cached`: one loaded model per worker process. Not `shared.Shared`: it holds a weak
+  reference, and the DaskRunner re-creates DoFns for every partition, so a model would be
+  reloaded each time.
+- `resolve_runner` / `local_runner`: Beam's DirectRunner first tries to download a Prism binary
+  from the internet before it falls back to the in-process FnApiRunner; the default run and
+  `--runner DirectRunner` use the FnApiRunner directly, so no run touches the network.
+  `--runner DaskRunner` is short for Beam's full class path.
+- `pipeline_counters`: the DaskRunner's `PipelineResult.metrics()` raises NotImplementedError;
+  on such a runner the job counts the rows in the staged files instead (the only place the
+  driver reads outputs back).
+- finish_bundle: the DaskRunner drops what `finish_bundle` emits, so nothing downstream may
+  depend on it (the writers' `WrittenFile` records from finish_bundle are for logs only), and
+  batches are cut after a GroupByKey (`transforms/dedupe.py`) rather than by `BatchElements`.
+- The DaskRunner keeps a one-element input in one partition: the driver lists the input files
+  and `Create`s them (`transforms/read.py`), so the work spreads over the workers.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+# Runner names that mean "run here, in-process".
+LOCAL_RUNNERS = {None, "directrunner", "switchingdirectrunner", "fnapirunner"}
+SHORT_RUNNERS = {"daskrunner": "apache_beam.runners.dask.dask_runner.DaskRunner"}
+T = TypeVar("T")
+
+
+class Outputs(dict):
+    """PCollections by tag, also readable as attributes: `parsed.errors`."""
+
+    def __getattr__(self, tag: str):
+        try:
+            return self[tag]
+        except KeyError as err:
+            raise AttributeError(tag) from err
+
+
+def _only(element, tag: str):
+    if element[0] == tag:
+        yield element[1]
+
+
+def split_outputs(tagged, *tags: str) -> Outputs:
+    return Outputs({tag: tagged | f"Only{tag.title()}" >> beam.FlatMap(_only, tag) for tag in tags})
+
+
+@functools.cache
+def process_cached(load: Callable[..., T], *args: Any) -> T:
+    """`load(*args)`, once per worker process (arguments must be hashable)."""
+    return load(*args)
+
+
+def resolve_runner(beam_args: list[str]) -> tuple[list[str], str | None]:
+    """Expands a short runner name; returns the arguments and the runner named, if any."""
+    runner = next(
+        (beam_args[i + 1] for i, a in enumerate(beam_args[:-1]) if a == "--runner"), None
+    ) or next((a.split("=", 1)[1] for a in beam_args if a.startswith("--runner=")), None)
+    if runner and runner.lower() in SHORT_RUNNERS:
+        beam_args = [SHORT_RUNNERS[runner.lower()] if a == runner else a for a in beam_args]
+        runner = SHORT_RUNNERS[runner.lower()]
+    if runner and "dask" in runner.lower():
+        import apache_beam.runners.dask.dask_runner  # noqa: F401  (registers its options)
+    return beam_args, runner
+
+
+def local_runner(options: PipelineOptions):
+    """The in-process FnApiRunner for local runner names; None lets Beam resolve the rest."""
+    name = options.view_as(StandardOptions).runner
+    if name is not None and name.lower() not in LOCAL_RUNNERS:
+        return None
+    from apache_beam.portability.api import beam_provision_api_pb2
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
+    from apache_beam.runners.portability.portable_runner import JobServiceHandle
+
+    encoded = JobServiceHandle.encode_pipeline_options(options.get_all_options())
+    provision = fn_runner.ExtendedProvisionInfo(
+        beam_provision_api_pb2.ProvisionInfo(pipeline_options=encoded)
+    )
+    return fn_runner.FnApiRunner(provision_info=provision)
+
+
+def pipeline_counters(result, namespace: str) -> dict[str, int] | None:
+    """Committed counters of a finished pipeline by name; None when the runner has none."""
+    try:
+        query = result.metrics().query(beam.metrics.MetricsFilter().with_namespace(namespace))
+    except NotImplementedError:
+        return None
+    counters: dict[str, int] = {}
+    for counter in query["counters"]:
+        name = counter.key.metric.name
+        counters[name] = counters.get(name, 0) + (counter.committed or 0)
+    return counters

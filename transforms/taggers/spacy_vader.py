@@ -1,0 +1,338 @@
+"""The spaCy + VADER tagger: named entities (spaCy) and sentence-level sentiment (VADER).
+
+Each article is tagged by the spaCy model configured for its language; articles in a language
+with no model keep their row, with no entities and null sentiment. VADER scores English only.
+Document sentiment is the unweighted mean of the VADER scores of the body's sentences
+(compound, positive, negative and neutral each averaged separately); the title is scored alone.
+Bodies longer than `CHUNK_CHARS` are tagged in chunks cut at paragraph breaks, with offsets
+mapped back onto the whole body. spaCy runs in minibatches of `SPACY_BATCH_TEXTS` texts (the
+fastest measured; see docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import bisect
+import collections
+import dataclasses
+import datetime as dt
+import functools
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from spacy.attrs import IS_PUNCT, IS_SPACE
+
+from schemas import Article, EntityMention, ParsedArticle
+from transforms.entities import AliasTable, canonical_names, load_aliases
+from transforms.taggers.base import ArticleTagger, TaggedArticle
+from transforms.taggers.spacy_models import (
+    PARAGRAPH_BREAKS,
+    load_nlp,
+    model_id,
+    model_meta_id,
+)
+
+PIPELINE_VERSION = metadata.version("newsbeam")
+CHUNK_CHARS = 100_000
+SPACY_BATCH_TEXTS = 32
+UNTAGGED_MODEL = "untagged"
+SENTIMENT_LANGUAGE = "en"
+_PARAGRAPH_BREAK = re.compile(r"\n\n")
+
+
+class LoadedModel(NamedTuple):
+    """A loaded spaCy pipeline and what it is used for."""
+
+    nlp: Any
+    model: str  # name-version, stored in every row
+    analyzer: Any | None  # VADER, for English pipelines only
+    tags_entities: bool
+
+
+class _FieldResult(NamedTuple):
+    """Sentences, sentiment and entities of one text (a title, or a body from its chunks)."""
+
+    sentence_starts: list[int]
+    sentence_scores: list[dict[str, float]]
+    entities: list[tuple[str, str, int, int]]
+    words: int
+
+
+def load_model(model_name: str) -> LoadedModel:
+    nlp = load_nlp(model_name)
+    analyzer = None
+    if nlp.lang == SENTIMENT_LANGUAGE:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        analyzer = SentimentIntensityAnalyzer()
+    return LoadedModel(nlp, model_id(nlp), analyzer, True)
+
+
+@functools.cache
+def untagged_model() -> LoadedModel:
+    """For languages with no model: a multilingual tokenizer and sentencizer, no entities.
+    Built on first use, once per process (0.07 s)."""
+    import spacy
+
+    nlp = spacy.blank("xx")
+    nlp.add_pipe(PARAGRAPH_BREAKS)
+    nlp.add_pipe("sentencizer")
+    return LoadedModel(nlp, UNTAGGED_MODEL, None, False)
+
+
+def chunks(text: str, limit: int | None = None) -> list[tuple[int, str]]:
+    """(offset, piece) cut at paragraph breaks, else at a space, each at most `limit` long."""
+    limit = limit or CHUNK_CHARS
+    pieces = []
+    start = 0
+    while start < len(text):
+        while start < len(text) and text[start].isspace():
+            start += 1
+        end = min(start + limit, len(text))
+        if end < len(text):
+            cut = text.rfind("\n\n", start, end)
+            if cut <= start:
+                cut = text.rfind(" ", start, end)
+            if cut > start:
+                end = cut
+        if end > start:
+            pieces.append((start, text[start:end]))
+        start = end
+    return pieces
+
+
+def count_words(doc) -> int:
+    """Tokens that are neither punctuation nor whitespace (counted in numpy, not per token)."""
+    if not len(doc):
+        return 0
+    flags = doc.to_array([IS_PUNCT, IS_SPACE])
+    return int(len(doc) - (flags.max(axis=1) > 0).sum())
+
+
+def _analyse(docs_with_offsets: Iterable[tuple[Any, int]], model: LoadedModel) -> _FieldResult:
+    starts: list[int] = []
+    scores: list[dict[str, float]] = []
+    entities: list[tuple[str, str, int, int]] = []
+    words = 0
+    for doc, offset in docs_with_offsets:
+        for sentence in doc.sents:
+            text = sentence.text
+            if text.strip():
+                starts.append(offset + sentence.start_char)
+                if model.analyzer is not None:
+                    scores.append(model.analyzer.polarity_scores(text))
+        if model.tags_entities:
+            entities.extend(
+                (e.text, e.label_, offset + e.start_char, offset + e.end_char) for e in doc.ents
+            )
+        words += count_words(doc)
+    return _FieldResult(starts, scores, entities, words)
+
+
+def _mentions(
+    fields: Sequence[tuple[str, _FieldResult]], article: ParsedArticle, aliases: AliasTable
+) -> list[EntityMention]:
+    """The article's mentions, title first; canonical names are resolved over all of them."""
+    found = [(field, entity) for field, result in fields for entity in result.entities]
+    names = canonical_names([(text, label) for _, (text, label, _, _) in found], aliases)
+    paragraph_starts = [0, *(m.end() for m in _PARAGRAPH_BREAK.finditer(article.body))]
+    results = dict(fields)
+    mentions = []
+    for (field, (text, label, start, end)), (canonical, canonical_label) in zip(
+        found, names, strict=True
+    ):
+        result = results[field]
+        index = max(bisect.bisect_right(result.sentence_starts, start) - 1, 0)
+        compound = result.sentence_scores[index]["compound"] if result.sentence_scores else None
+        paragraph = bisect.bisect_right(paragraph_starts, start) - 1 if field == "body" else 0
+        mentions.append(
+            EntityMention(
+                article_id=article.article_id,
+                field=field,
+                text=text,
+                label=label,
+                start_char=start,
+                end_char=end,
+                sentence_index=index,
+                paragraph_index=paragraph,
+                sentence_sentiment_compound=compound,
+                canonical=canonical,
+                canonical_label=canonical_label,
+                published_date=article.published_date,
+            )
+        )
+    return mentions
+
+
+def _mean(scores: Sequence[dict[str, float]], key: str) -> float | None:
+    return sum(score[key] for score in scores) / len(scores) if scores else None
+
+
+def _tag_with(
+    model: LoadedModel, articles: Sequence[ParsedArticle]
+) -> list[tuple[_FieldResult, _FieldResult | None]]:
+    """Runs one spaCy call over every title and body chunk of the batch."""
+    texts: list[tuple[str, tuple[int, str, int]]] = []
+    for position, article in enumerate(articles):
+        texts.extend((piece, (position, "body", offset)) for offset, piece in chunks(article.body))
+        if article.title:
+            texts.append((article.title, (position, "title", 0)))
+    parts: dict[tuple[int, str], list] = collections.defaultdict(list)
+    for doc, (position, field, offset) in model.nlp.pipe(
+        texts, as_tuples=True, batch_size=SPACY_BATCH_TEXTS
+    ):
+        parts[(position, field)].append((doc, offset))
+    return [
+        (
+            _analyse(parts[(position, "body")], model),
+            _analyse(parts[(position, "title")], model) if article.title else None,
+        )
+        for position, article in enumerate(articles)
+    ]
+
+
+def _article_warnings(article: ParsedArticle, model: LoadedModel) -> tuple[str, ...]:
+    warnings = list(article.warnings)
+    if not model.tags_entities:
+        warnings.append(
+            f"language_unsupported: no spaCy model for {article.language!r} "
+            f"(add --spacy-model {article.language}=MODEL); entities and sentiment left empty"
+        )
+    elif model.analyzer is None:
+        warnings.append("sentiment_unsupported: VADER scores English text only")
+    return tuple(warnings)
+
+
+def _build_rows(
+    article: ParsedArticle,
+    model: LoadedModel,
+    body: _FieldResult,
+    title: _FieldResult | None,
+    *,
+    run_id: str,
+    processed_at: dt.datetime,
+    aliases: AliasTable,
+) -> tuple[Article, list[EntityMention]]:
+    fields = [("title", title), ("body", body)] if title else [("body", body)]
+    mentions = _mentions(fields, article, aliases)
+    title_compound = None
+    if title is not None and model.analyzer is not None:
+        if title.sentence_starts == [0] and len(title.sentence_scores) == 1:
+            title_compound = title.sentence_scores[0]["compound"]  # one sentence: the title
+        else:
+            title_compound = model.analyzer.polarity_scores(article.title)["compound"]
+    return (
+        Article(
+            **{
+                name: getattr(article, name) for name in ParsedArticle._fields if name != "warnings"
+            },
+            word_count=body.words,
+            sentence_count=len(body.sentence_starts),
+            entity_count=len(mentions),
+            sentiment_compound=_mean(body.sentence_scores, "compound"),
+            sentiment_positive=_mean(body.sentence_scores, "pos"),
+            sentiment_negative=_mean(body.sentence_scores, "neg"),
+            sentiment_neutral=_mean(body.sentence_scores, "neu"),
+            title_sentiment_compound=title_compound,
+            warnings=_article_warnings(article, model),
+            model=model.model,
+            pipeline_version=PIPELINE_VERSION,
+            run_id=run_id,
+            processed_at=processed_at,
+        ),
+        mentions,
+    )
+
+
+def tag_articles(
+    models: Mapping[str | None, LoadedModel],
+    articles: Sequence[ParsedArticle],
+    *,
+    run_id: str,
+    processed_at: dt.datetime,
+    aliases: AliasTable | None = None,
+) -> Iterator[tuple[Article, list[EntityMention]]]:
+    """Tags a batch; `models` maps language -> LoadedModel, with None for undetected languages;
+    languages with no model of their own get `untagged_model()`."""
+    aliases = aliases or load_aliases()
+    by_model: dict[int, list[int]] = collections.defaultdict(list)
+    chosen: list[LoadedModel] = []
+    for position, article in enumerate(articles):
+        model = models.get(article.language) or untagged_model()
+        chosen.append(model)
+        by_model[id(model)].append(position)
+    results: dict[int, tuple[_FieldResult, _FieldResult | None]] = {}
+    for positions in by_model.values():
+        batch = [articles[p] for p in positions]
+        results.update(zip(positions, _tag_with(chosen[positions[0]], batch), strict=True))
+    for position, article in enumerate(articles):
+        body, title = results[position]
+        yield _build_rows(
+            article,
+            chosen[position],
+            body,
+            title,
+            run_id=run_id,
+            processed_at=processed_at,
+            aliases=aliases,
+        )
+
+
+class SpacyVaderModels(NamedTuple):
+    """What `SpacyVaderTagger.load_model` loads: a model per language, and the alias table."""
+
+    by_language: dict[str | None, LoadedModel]
+    aliases: AliasTable
+
+
+@dataclasses.dataclass(frozen=True)
+class SpacyVaderTagger(ArticleTagger[SpacyVaderModels]):
+    """spaCy NER and VADER sentiment; `models` pairs ISO 639-1 languages with installed spaCy
+    models, the first also tagging text whose language was not detected."""
+
+    models: tuple[tuple[str, str], ...]
+    aliases_path: str | None = None
+    name = "spacy_vader"
+
+    def load_model(self) -> SpacyVaderModels:
+        loaded = {language: _load_cached(name) for language, name in self.models}
+        loaded[None] = next(iter(loaded.values()))
+        path = Path(self.aliases_path) if self.aliases_path else None
+        return SpacyVaderModels(loaded, load_aliases(path))
+
+    def tag_batch(
+        self,
+        model: SpacyVaderModels,
+        articles: Sequence[ParsedArticle],
+        *,
+        run_id: str,
+        processed_at: dt.datetime,
+    ) -> Iterator[TaggedArticle]:
+        for article, mentions in tag_articles(
+            model.by_language, articles, run_id=run_id, processed_at=processed_at,
+            aliases=model.aliases,
+        ):  # fmt: skip
+            yield TaggedArticle(article, mentions)
+
+    def versions(self) -> dict[str, str]:
+        import spacy
+
+        return {
+            "spacy": spacy.__version__,
+            "vaderSentiment": metadata.version("vaderSentiment"),
+            **{f"model_{language}": model_meta_id(name) for language, name in self.models},
+            "entity_aliases": load_aliases(
+                Path(self.aliases_path) if self.aliases_path else None
+            ).version,
+        }
+
+    def model_ids(self) -> frozenset[str]:
+        return frozenset({model_meta_id(name) for _, name in self.models} | {UNTAGGED_MODEL})
+
+
+@functools.cache
+def _load_cached(model_name: str) -> LoadedModel:
+    """One loaded spaCy model per process, shared by every tagger that names it."""
+    return load_model(model_name)
