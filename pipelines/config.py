@@ -14,7 +14,7 @@ from typing import Any
 from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
 from pipelines.store.layout import OutputError, check_writable
-from transforms.entities import DEFAULT_ROLLUP_EXCLUDED, load_aliases
+from transforms.canonical import DEFAULT_ROLLUP_EXCLUDED, load_aliases
 from transforms.parse import DEFAULT_MAX_CHARS, ParseOptions
 from transforms.read import input_pattern, list_inputs
 from transforms.runner_compat import resolve_runner

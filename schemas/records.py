@@ -66,7 +66,7 @@ class EntityMention(NamedTuple):
     sentence_index: int
     paragraph_index: int  # 0 for the title and the body's first paragraph
     sentence_sentiment_compound: float | None
-    canonical: str  # stable key of the entity named (see transforms/entities.py)
+    canonical: str  # stable key of the entity named (see transforms/canonical.py)
     canonical_label: str  # the label the alias table assigns, else `label`
     published_date: dt.date | None
 

@@ -1,6 +1,6 @@
 """Document formats whose body is a field, not the text after a header: JSON, JSON Lines, HTML.
 
-Like the parsers in `headers.py`, each returns a `RawHeader` (or None when the text is not in
+Like the parsers in `headers.py`, each returns a `SplitDocument` (or None when the text is not in
 its format); JSON Lines is split into records by `json_lines`, one article or error per line.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from transforms.errors import JSON_INVALID, InputError
 from transforms.fields import header_key
-from transforms.headers import RawHeader
+from transforms.headers import SplitDocument
 
 # Keys that hold the article text in scraper output (news-please writes `maintext`).
 BODY_KEYS = ("maintext", "text", "body", "content", "article_body", "articlebody", "article")
@@ -23,7 +23,7 @@ _HTML_START = re.compile(
 )
 
 
-def json_record_header(record: object) -> RawHeader:
+def json_record_header(record: object) -> SplitDocument:
     """One decoded JSON value (a whole file or one JSON Lines record) as header and body."""
     if not isinstance(record, dict):
         raise InputError(
@@ -38,7 +38,7 @@ def json_record_header(record: object) -> RawHeader:
         None,
     )
     fields = tuple((str(k), v) for k, v in record.items() if k != body_key)
-    return RawHeader("json", fields, record[body_key] if body_key else "")
+    return SplitDocument("json", fields, record[body_key] if body_key else "")
 
 
 def _load_json(text: str) -> object:
@@ -51,7 +51,7 @@ def _load_json(text: str) -> object:
         ) from err
 
 
-def parse_json_object(text: str) -> RawHeader | None:
+def parse_json_object(text: str) -> SplitDocument | None:
     """A file holding one JSON object, as scrapers such as news-please write."""
     if not text.lstrip().startswith("{"):
         return None
@@ -71,7 +71,7 @@ def is_json_lines(source_path: str, text: str) -> bool:
         return False
 
 
-def json_lines(text: str) -> Iterator[tuple[int, RawHeader | InputError]]:
+def json_lines(text: str) -> Iterator[tuple[int, SplitDocument | InputError]]:
     """(1-based line number, header or error) for every non-blank line."""
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -82,7 +82,7 @@ def json_lines(text: str) -> Iterator[tuple[int, RawHeader | InputError]]:
             yield number, err
 
 
-def parse_html_page(text: str) -> RawHeader | None:
+def parse_html_page(text: str) -> SplitDocument | None:
     """An HTML page: title, date, authors, site name and main text by trafilatura."""
     if not _HTML_START.match(text[:4096]):
         return None
@@ -92,7 +92,7 @@ def parse_html_page(text: str) -> RawHeader | None:
         text, with_metadata=True, include_comments=False, include_tables=False
     )
     if document is None:
-        return RawHeader("html", (), "")
+        return SplitDocument("html", (), "")
     title = getattr(document, "title", None) or ""
     lines = [line for line in (getattr(document, "text", None) or "").split("\n") if line.strip()]
     if lines and title and lines[0].strip() == title.strip():
@@ -108,4 +108,4 @@ def parse_html_page(text: str) -> RawHeader | None:
         ("categories", getattr(document, "categories", None)),
         ("tags", getattr(document, "tags", None)),
     )
-    return RawHeader("html", fields, "\n\n".join(lines))
+    return SplitDocument("html", fields, "\n\n".join(lines))

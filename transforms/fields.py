@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from transforms.dates import parse_date
-from transforms.normalize import normalize_title
+from transforms.normalize import collapse_whitespace
 
 # Case-insensitive header key -> column. Keys not listed here go to `header_extra`.
 KEY_ALIASES: dict[str, str] = {
@@ -82,7 +82,7 @@ def split_authors(value: object) -> tuple[str, ...]:
     if isinstance(value, list | tuple):
         return tuple(name for item in value for name in split_authors(item))
     parts = _AUTHOR_SEPARATORS.split(as_text(value))
-    names = (normalize_title(_LEADING_BY.sub("", part)) for part in parts)
+    names = (collapse_whitespace(_LEADING_BY.sub("", part)) for part in parts)
     return tuple(dict.fromkeys(name for name in names if name))
 
 
@@ -123,7 +123,7 @@ def normalize_header(
         language = normalize_language(columns["language"])
         if language is None:
             warnings.append(f"language_unrecognized: {columns['language']!r}")
-    title = normalize_title(columns.get("title", "")) or None
+    title = collapse_whitespace(columns.get("title", "")) or None
     if title is None:
         warnings.append("title_missing: no title found in the header")
     return Header(
@@ -131,7 +131,7 @@ def normalize_header(
         published_date=parsed_date.published_date,
         published_at=parsed_date.published_at,
         authors=split_authors(authors),
-        source_name=normalize_title(columns.get("source_name", "")) or None,
+        source_name=collapse_whitespace(columns.get("source_name", "")) or None,
         url=columns.get("url", "").strip() or None,
         language=language,
         header_extra=tuple(extra),

@@ -27,11 +27,12 @@ _FRONT_MATTER = re.compile(
     r"\A\s*---[^\S\n]*\n(?P<yaml>.*?)\n(?:---|\.\.\.)[^\S\n]*(?:\n|\Z)", re.S
 )
 _MAX_TITLE_CHARS = 300
-# libyaml's C loader when PyYAML was built with it (the wheels are): the same safe subset, ~10x faster.
+# libyaml's C loader when PyYAML was built with it (the wheels are): the same safe subset,
+# faster (docs/performance.md).
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class RawHeader(NamedTuple):
+class SplitDocument(NamedTuple):
     """A text split into its header fields (keys as written) and its body."""
 
     header_format: str
@@ -45,7 +46,7 @@ def _first_block(text: str) -> tuple[str, str]:
     return parts[0], parts[1] if len(parts) > 1 else ""
 
 
-def parse_yaml_front_matter(text: str) -> RawHeader | None:
+def parse_yaml_front_matter(text: str) -> SplitDocument | None:
     """`---` / YAML mapping / `---` (or `...`), then the body, as static-site generators write."""
     match = _FRONT_MATTER.match(text)
     if match is None:
@@ -57,10 +58,10 @@ def parse_yaml_front_matter(text: str) -> RawHeader | None:
     if not isinstance(front_matter, dict):
         raise InputError(HEADER_INVALID, "the YAML front matter is not a mapping of keys to values")
     fields = tuple((str(key), value) for key, value in front_matter.items())
-    return RawHeader("yaml_front_matter", fields, text[match.end() :])
+    return SplitDocument("yaml_front_matter", fields, text[match.end() :])
 
 
-def parse_date_line(text: str) -> RawHeader | None:
+def parse_date_line(text: str) -> SplitDocument | None:
     """`date 2018-12-19 Title` on the first line, then the body."""
     first_line, _, rest = text.lstrip("\n").partition("\n")
     match = _DATE_LINE.match(first_line)
@@ -69,10 +70,10 @@ def parse_date_line(text: str) -> RawHeader | None:
     fields = [("date", match["date"])]
     if match["title"] and match["title"].strip():
         fields.append(("title", match["title"]))
-    return RawHeader("date_line", tuple(fields), rest)
+    return SplitDocument("date_line", tuple(fields), rest)
 
 
-def parse_key_value_block(text: str) -> RawHeader | None:
+def parse_key_value_block(text: str) -> SplitDocument | None:
     """`Key: value` lines up to the first blank line, with at least one key we know."""
     block, rest = _first_block(text)
     matches = [_KEY_VALUE_LINE.match(line) for line in block.rstrip().split("\n")]
@@ -81,23 +82,23 @@ def parse_key_value_block(text: str) -> RawHeader | None:
     fields = tuple((m["key"].strip(), m["value"].strip()) for m in matches if m)
     if not any(is_known_key(key) for key, _ in fields):
         return None
-    return RawHeader("key_value", fields, rest)
+    return SplitDocument("key_value", fields, rest)
 
 
-def parse_title_line(text: str) -> RawHeader | None:
+def parse_title_line(text: str) -> SplitDocument | None:
     """A single short line, a blank line, then the body."""
     block, rest = _first_block(text)
     if "\n" in block.strip() or len(block.strip()) > _MAX_TITLE_CHARS:
         return None
-    return RawHeader("title_line", (("title", block.strip()),), rest)
+    return SplitDocument("title_line", (("title", block.strip()),), rest)
 
 
-def parse_body_only(text: str) -> RawHeader:
+def parse_body_only(text: str) -> SplitDocument:
     """The fallback: no header we recognize; the whole text is the body."""
-    return RawHeader("body_only", (), text)
+    return SplitDocument("body_only", (), text)
 
 
-HEADER_PARSERS: tuple[Callable[[str], RawHeader | None], ...] = (
+HEADER_PARSERS: tuple[Callable[[str], SplitDocument | None], ...] = (
     parse_yaml_front_matter,
     parse_date_line,
     parse_key_value_block,
@@ -105,7 +106,7 @@ HEADER_PARSERS: tuple[Callable[[str], RawHeader | None], ...] = (
 )
 
 
-def split_header(text: str) -> RawHeader:
+def split_header(text: str) -> SplitDocument:
     """Tries each header format in order; text in no known format is all body."""
     for parser in HEADER_PARSERS:
         header = parser(text)

@@ -1,11 +1,11 @@
 """Language identification with py3langid, whose model ships inside the package.
 
-py3langid stores its model LZMA-compressed (4.5 MB -> 68 MB) and decompresses it on every load:
-0.6 s per process, the largest fixed cost of a run after the imports. The first load therefore
-keeps the decompressed arrays as `.npy` files in a cache directory (`NEWSBEAM_CACHE_DIR`, else
+py3langid stores its model LZMA-compressed and decompresses it on every load, the largest fixed
+cost of a process after the imports (see docs/performance.md). The first load therefore keeps
+the decompressed arrays as `.npy` files in a cache directory (`NEWSBEAM_CACHE_DIR`, else
 `$XDG_CACHE_HOME/newsbeam`, else `~/.cache/newsbeam`), keyed by the model file's digest; later
-loads map them (0.03 s), and the pages are shared by every worker process. An unwritable cache
-only costs the time: the model is then loaded the packaged way.
+loads map them, and the pages are shared by every worker process. An unwritable cache only
+costs the time: the model is then loaded the packaged way.
 """
 
 from __future__ import annotations

@@ -14,12 +14,10 @@ def normalize_text(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def normalize_title(title: str) -> str:
-    """Collapses all whitespace runs to one space; typographic quotes are kept as they are.
-
-    `str.split()` splits on exactly what `\\s` matches (str.isspace), 3x faster than a
-    regex substitution on article bodies."""
-    return " ".join(title.split())
+def collapse_whitespace(text: str) -> str:
+    """Collapses every whitespace run (what `\\s` matches: str.isspace) to one space and
+    strips the ends; typographic quotes are kept as they are."""
+    return " ".join(text.split())
 
 
 def normalize_body(body: str) -> str:
@@ -27,5 +25,5 @@ def normalize_body(body: str) -> str:
 
     Entity offsets refer to this form of the body, so it must be the text that is stored.
     """
-    paragraphs = (normalize_title(p) for p in _PARAGRAPH_BREAK.split(body.strip()))
+    paragraphs = (collapse_whitespace(p) for p in _PARAGRAPH_BREAK.split(body.strip()))
     return "\n\n".join(p for p in paragraphs if p)

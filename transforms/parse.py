@@ -19,7 +19,7 @@ from transforms.decode import decode_bytes
 from transforms.documents import is_json_lines, json_lines, parse_html_page, parse_json_object
 from transforms.errors import EMPTY, NO_BODY, TOO_LARGE, InputError
 from transforms.fields import normalize_header
-from transforms.headers import RawHeader, split_header
+from transforms.headers import SplitDocument, split_header
 from transforms.language import choose_language
 from transforms.normalize import normalize_body, normalize_text
 from transforms.runner_compat import split_outputs
@@ -43,12 +43,12 @@ def article_id_for(title: str | None, body: str) -> str:
     return digest.hexdigest()[:32]
 
 
-def split_document(text: str) -> RawHeader:
+def split_document(text: str) -> SplitDocument:
     """Picks the format: a JSON object, an HTML page, or text with a header (`headers.py`)."""
     return parse_json_object(text) or parse_html_page(text) or split_header(text)
 
 
-def article_from_header(source_path: str, raw: RawHeader, options: ParseOptions) -> ParsedArticle:
+def article_from_header(source_path: str, raw: SplitDocument, options: ParseOptions) -> ParsedArticle:
     """Builds the article from a split document; raises `InputError` for no or too much body."""
     header = normalize_header(
         raw.fields, default_timezone=options.default_timezone, dayfirst=options.dayfirst

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from transforms.normalize import normalize_body, normalize_text, normalize_title
+from transforms.normalize import collapse_whitespace, normalize_body, normalize_text
 
 
 @pytest.mark.parametrize(
@@ -29,8 +29,8 @@ def test_normalize_text(raw, expected):
         ("   ", ""),
     ],
 )
-def test_normalize_title_collapses_whitespace_and_keeps_quotes(raw, expected):
-    assert normalize_title(raw) == expected
+def test_collapse_whitespace_collapses_whitespace_and_keeps_quotes(raw, expected):
+    assert collapse_whitespace(raw) == expected
 
 
 @pytest.mark.parametrize(
@@ -47,10 +47,10 @@ def test_normalize_body_keeps_paragraphs_as_blank_lines(raw, expected):
 
 
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
-def test_normalize_title_is_the_regex_definition(text):
+def test_collapse_whitespace_is_the_regex_definition(text):
     """Whitespace is every character `\\s` matches, Unicode spaces and separators included."""
-    assert normalize_title(text) == re.sub(r"\s+", " ", text).strip()
+    assert collapse_whitespace(text) == re.sub(r"\s+", " ", text).strip()
 
 
-def test_normalize_title_collapses_unicode_whitespace():
-    assert normalize_title("\u00a0Oslo\u2003\u2028 talks\x1c end\u3000") == "Oslo talks end"
+def test_collapse_whitespace_collapses_unicode_whitespace():
+    assert collapse_whitespace("\u00a0Oslo\u2003\u2028 talks\x1c end\u3000") == "Oslo talks end"

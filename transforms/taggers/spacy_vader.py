@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from spacy.attrs import IS_PUNCT, IS_SPACE
 
 from schemas import Article, EntityMention, ParsedArticle
-from transforms.entities import AliasTable, canonical_names, load_aliases
+from transforms.canonical import AliasTable, canonical_names, load_aliases
 from transforms.taggers.base import ArticleTagger, TaggedArticle
 from transforms.taggers.spacy_models import (
     PARAGRAPH_BREAKS,
@@ -73,7 +73,7 @@ def load_model(model_name: str) -> LoadedModel:
 @functools.cache
 def untagged_model() -> LoadedModel:
     """For languages with no model: a multilingual tokenizer and sentencizer, no entities.
-    Built on first use, once per process (0.07 s)."""
+    Built on first use, once per process."""
     import spacy
 
     nlp = spacy.blank("xx")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from schemas import EntityMention
-from transforms.entities import canonical_names, load_aliases, normalize_name
+from transforms.canonical import canonical_names, load_aliases, normalize_name
 from transforms.parse import parse_article
 from transforms.rollups import compute_rollups
 from transforms.taggers.spacy_vader import tag_articles
