@@ -11,8 +11,6 @@ from typing import NamedTuple
 
 import pyarrow as pa
 
-PARTITIONING = pa.schema([("year", pa.int32()), ("month", pa.int32())])
-
 # Undated articles are written to year=0/month=0. A null partition value
 # (`__HIVE_DEFAULT_PARTITION__`) makes `pd.read_parquet(dir)` fail on pyarrow >= 25
 # ("Cannot yet unify dictionaries with nulls"); 0 is no real year or month, so it cannot

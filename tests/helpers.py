@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from schemas import ALL_DATASETS
+
 VOLATILE = ["run_id", "processed_at"]
-DATASET_NAMES = ("articles", "entities", "errors", "duplicates", "article_entities", "entity_daily")
+DATASET_NAMES = tuple(ALL_DATASETS)  # every dataset a version holds
 
 
 def command(*args: str) -> list[str]:
