@@ -7,7 +7,8 @@ Two scenarios run for each checkout: a full run over `data/raw` plus a generated
 incremental sequence over the same files (a first run on part of them, then new, edited and
 deleted files with --prune-deleted). Columns that differ by design between any two runs
 (`run_id`, `processed_at`) are left out; every other column is compared exactly, floats
-included, and the script exits 1 on the first dataset that differs.
+included (a float difference is reported with its size). The new code's incremental result is
+also compared with its own full run over the same final inputs. Exit code 1 on any difference.
 """
 
 from __future__ import annotations
@@ -149,6 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     problems = []
     for old, new in zip(before, after, strict=True):
         problems += [f"{new.name}: {p}" for p in compare(old, new)]
+    # The new code's incremental result must equal a full run over the same final inputs.
+    full_final = args.work / "after-full-final"
+    shutil.rmtree(full_final, ignore_errors=True)
+    _run(args.after.resolve(), args.work / "inputs-step2", full_final, "--mode", "full")
+    problems += [f"incremental vs full: {p}" for p in compare(full_final, after[1])]
     for problem in problems:
         print(problem)
     print("identical" if not problems else f"{len(problems)} differences")

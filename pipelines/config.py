@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import os
+import re
 import zoneinfo
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentP
 from pipelines.store.layout import OutputError, check_writable
 from transforms.canonical import DEFAULT_ROLLUP_EXCLUDED, load_aliases
 from transforms.parse import DEFAULT_MAX_CHARS, ParseOptions
-from transforms.read import input_pattern, list_inputs
+from transforms.read import DEFAULT_MAX_FILE_BYTES, input_pattern, list_inputs
 from transforms.runner_compat import resolve_runner
 from transforms.taggers.spacy_models import DEFAULT_MODEL, ModelNotFoundError, model_language
 from transforms.taggers.spacy_vader import SpacyVaderTagger
@@ -40,6 +42,7 @@ class JobConfig:
     default_timezone: str = "UTC"
     dayfirst: bool = False
     max_chars: int = DEFAULT_MAX_CHARS
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     batch_size: int = 64
     keep_versions: int = 2
     mode: str = "incremental"
@@ -97,6 +100,9 @@ def argument_parser() -> argparse.ArgumentParser:
     add("--dayfirst", action="store_true", help="read 01/02/2019 as 1 February, not January 2")
     add("--max-chars", type=int, default=DEFAULT_MAX_CHARS,
         help="bodies longer than this become errors with code too_large (default %(default)s)")  # fmt: skip
+    add("--max-file-bytes", type=int, default=DEFAULT_MAX_FILE_BYTES,
+        help="files larger than this become errors with code too_large, unread "
+        "(default %(default)s)")  # fmt: skip
     add("--batch-size", type=int, default=64, help="articles per spaCy batch")
     add("--keep-versions", type=int, default=2, help="published versions kept on disk (>= 1)")
     add("--mode", choices=("incremental", "full"), default="incremental",
@@ -146,8 +152,10 @@ def _check_values(args: argparse.Namespace) -> None:
         zoneinfo.ZoneInfo(args.default_timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
         raise UsageError(f"unknown --default-timezone {args.default_timezone!r}") from err
-    if args.max_chars < 1 or args.batch_size < 1 or args.keep_versions < 1:
-        raise UsageError("--max-chars, --batch-size and --keep-versions must be positive")
+    if min(args.max_chars, args.max_file_bytes, args.batch_size, args.keep_versions) < 1:
+        raise UsageError(
+            "--max-chars, --max-file-bytes, --batch-size and --keep-versions must be positive"
+        )
     if not 0.0 <= args.max_error_rate <= 1.0:
         raise UsageError("--max-error-rate must be between 0 and 1")
     if args.entity_aliases is not None:
@@ -157,11 +165,25 @@ def _check_values(args: argparse.Namespace) -> None:
             raise UsageError(f"--entity-aliases {str(args.entity_aliases)!r}: {err}") from err
 
 
+def check_output_outside_input(input_path: str, output: Path) -> None:
+    """A run must never read its own output (Parquet files and manifests as articles)."""
+    if "://" in input_path:
+        return
+    root = re.split(r"[*?\[]", input_path, maxsplit=1)[0]
+    root = Path(root if os.path.isdir(root) else os.path.dirname(root) or ".").resolve()
+    if output.resolve().is_relative_to(root):
+        raise UsageError(
+            f"--output {str(output)!r} is inside --input {input_path!r}: the next run would read "
+            "its own output; pick an output folder outside the input"
+        )
+
+
 def parse_config(argv: list[str] | None) -> JobConfig:
     """Validates the whole command line before any work; raises UsageError with one line."""
     args, beam_args = argument_parser().parse_known_args(argv)
     _check_values(args)
     beam_args = check_beam_args(beam_args)
+    check_output_outside_input(args.input, Path(args.output))
     inputs = list_inputs(input_pattern(args.input))
     if not inputs:
         raise UsageError(f"--input {args.input!r} matches no files")
@@ -174,7 +196,8 @@ def parse_config(argv: list[str] | None) -> JobConfig:
         input=args.input, output=Path(args.output), inputs=tuple(inputs),
         models=tuple(models.items()), detect_language=args.detect_language,
         default_timezone=args.default_timezone, dayfirst=args.dayfirst,
-        max_chars=args.max_chars, batch_size=args.batch_size, keep_versions=args.keep_versions,
+        max_chars=args.max_chars, max_file_bytes=args.max_file_bytes,
+        batch_size=args.batch_size, keep_versions=args.keep_versions,
         mode=args.mode, prune_deleted=args.prune_deleted, reprocess_stale=args.reprocess_stale,
         compact=args.compact,
         entity_aliases=str(args.entity_aliases) if args.entity_aliases else None,

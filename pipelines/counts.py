@@ -102,7 +102,7 @@ def balance_problems(counts: RunCounts, counters: dict[str, int], staged: Path,
                      files_planned: int) -> list[str]:  # fmt: skip
     """What does not add up between the planned files, the counters and the staged files."""
     problems = []
-    files_seen = counters.get("files_read", 0) + counts.errors_by_code.get("read", 0)
+    files_seen = counters.get("files_read", 0) + counters.get("files_not_read", 0)
     if files_seen != files_planned:
         problems.append(f"{files_planned - files_seen} input files are in no output")
     made = {ARTICLES.name: counts.articles, ERRORS.name: counts.errors,

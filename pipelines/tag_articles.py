@@ -56,7 +56,7 @@ def build_pipeline(pipeline: beam.Pipeline, config: JobConfig, run: GraphRun) ->
     """The graph: read -> parse -> dedupe -> tag -> derive rollups -> write seven datasets;
     every error flows to `errors`."""
     staging, previous = str(run.staging), str(run.previous) if run.previous else None
-    raw = pipeline | "ReadRawFiles" >> ReadRawFiles(run.paths, run.run_id)
+    raw = pipeline | "ReadRawFiles" >> ReadRawFiles(run.paths, run.run_id, config.max_file_bytes)
     parsed = raw.files | "ParseArticles" >> ParseArticles(run.run_id, config.parse_options())
     published = pipeline | "ReadPublishedArticles" >> ReadPublishedArticles(
         previous, run.plan.drop_files, run.plan.renames

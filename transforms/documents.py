@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from transforms.errors import JSON_INVALID, InputError
 from transforms.fields import header_key
 from transforms.headers import SplitDocument
+from transforms.limits import MAX_NESTING, nesting_depth
 
 # Keys that hold the article text in scraper output (news-please writes `maintext`).
 BODY_KEYS = ("maintext", "text", "body", "content", "article_body", "articlebody", "article")
@@ -43,17 +44,32 @@ def json_record_header(record: object) -> SplitDocument:
 
 def _load_json(text: str) -> object:
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as err:
         raise InputError(
             JSON_INVALID,
             f"the JSON is truncated or malformed ({err.msg} at line {err.lineno}, column {err.colno})",
         ) from err
+    except RecursionError as err:
+        raise InputError(JSON_INVALID, f"the JSON nests deeper than {MAX_NESTING} levels") from err
+    if nesting_depth(value) > MAX_NESTING:
+        raise InputError(JSON_INVALID, f"the JSON nests deeper than {MAX_NESTING} levels")
+    return value
 
 
 def parse_json_object(text: str) -> SplitDocument | None:
-    """A file holding one JSON object, as scrapers such as news-please write."""
-    if not text.lstrip().startswith("{"):
+    """A file holding one JSON object, as scrapers such as news-please write. A file that is a
+    JSON array (it parses, or nests too deeply to) is an error; other text that starts with
+    `[` is read as text."""
+    start = text.lstrip()[:1]
+    if start == "[":
+        try:
+            return json_record_header(_load_json(text))
+        except InputError as err:
+            if "truncated or malformed" in err.message:
+                return None
+            raise
+    if start != "{":
         return None
     return json_record_header(_load_json(text))
 
@@ -67,7 +83,7 @@ def is_json_lines(source_path: str, text: str) -> bool:
         return False
     try:
         return isinstance(json.loads(lines[0]), dict)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return False
 
 

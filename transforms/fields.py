@@ -9,6 +9,15 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from transforms.dates import parse_date
+from transforms.limits import (
+    MAX_AUTHORS,
+    MAX_EXTRA_KEY_CHARS,
+    MAX_EXTRA_KEYS,
+    MAX_EXTRA_VALUE_CHARS,
+    MAX_FIELD_CHARS,
+    MAX_TITLE_CHARS,
+    truncate,
+)
 from transforms.normalize import collapse_whitespace
 
 # Case-insensitive header key -> column. Keys not listed here go to `header_extra`.
@@ -36,6 +45,7 @@ KEY_ALIASES: dict[str, str] = {
 
 _AUTHOR_SEPARATORS = re.compile(r"\s*(?:,|;|&|\band\b)\s*", re.IGNORECASE)
 _LEADING_BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
+_MAX_DATE_CHARS = 200
 _LANGUAGE_CODE = re.compile(r"^([a-zA-Z]{2})(?:[-_][a-zA-Z0-9]{2,8})*$")
 
 
@@ -92,13 +102,10 @@ def normalize_language(value: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def normalize_header(
-    fields: Iterable[tuple[str, object]],
-    *,
-    default_timezone: dt.tzinfo = dt.UTC,
-    dayfirst: bool = False,
-) -> Header:
-    """Maps raw (key, value) pairs to columns; the first value of a column wins."""
+def _columns(
+    fields: Iterable[tuple[str, object]], warnings: list[str]
+) -> tuple[dict[str, str], object, tuple[tuple[str, str], ...]]:
+    """(column texts, the raw authors value, header_extra within its limits)."""
     columns: dict[str, str] = {}
     authors: object = ""
     extra: list[tuple[str, str]] = []
@@ -112,27 +119,76 @@ def normalize_header(
             columns[column] = as_text(value)
             if column == "authors":
                 authors = value
+    if len(columns.get("authors", "")) > MAX_FIELD_CHARS["authors"]:
+        authors = truncate(columns["authors"], MAX_FIELD_CHARS["authors"], "authors", warnings)
+    return columns, authors, _limited_extra(extra, warnings)
+
+
+def _limited_extra(
+    extra: list[tuple[str, str]], warnings: list[str]
+) -> tuple[tuple[str, str], ...]:
+    """header_extra within its limits: key count, key and value lengths (one warning each)."""
+    if len(extra) > MAX_EXTRA_KEYS:
+        warnings.append(
+            f"field_truncated: header_extra had {len(extra):,} keys, kept {MAX_EXTRA_KEYS}"
+        )
+        extra = extra[:MAX_EXTRA_KEYS]
+    long_keys = sum(len(key) > MAX_EXTRA_KEY_CHARS for key, _ in extra)
+    long_values = sum(len(value) > MAX_EXTRA_VALUE_CHARS for _, value in extra)
+    if long_keys:
+        warnings.append(f"field_truncated: {long_keys} header_extra key(s) cut to "
+                        f"{MAX_EXTRA_KEY_CHARS:,} characters")  # fmt: skip
+    if long_values:
+        warnings.append(f"field_truncated: {long_values} header_extra value(s) cut to "
+                        f"{MAX_EXTRA_VALUE_CHARS:,} characters")  # fmt: skip
+    return tuple((key[:MAX_EXTRA_KEY_CHARS], value[:MAX_EXTRA_VALUE_CHARS]) for key, value in extra)
+
+
+def _limited(text: str, column: str, warnings: list[str]) -> str | None:
+    return truncate(text, MAX_FIELD_CHARS[column], column, warnings) or None
+
+
+def _limited_authors(value: object, warnings: list[str]) -> tuple[str, ...]:
+    authors = split_authors(value)
+    if len(authors) > MAX_AUTHORS:
+        warnings.append(f"field_truncated: authors had {len(authors):,} names, kept {MAX_AUTHORS}")
+    return authors[:MAX_AUTHORS]
+
+
+def normalize_header(
+    fields: Iterable[tuple[str, object]],
+    *,
+    default_timezone: dt.tzinfo = dt.UTC,
+    dayfirst: bool = False,
+) -> Header:
+    """Maps raw (key, value) pairs to columns; the first value of a column wins. Fields over
+    their size limit (transforms/limits.py) are cut, with a `field_truncated` warning."""
     warnings: list[str] = []
-    parsed_date = parse_date(
-        columns.get("date", ""), default_timezone=default_timezone, dayfirst=dayfirst
-    )
+    columns, authors, extra = _columns(fields, warnings)
+    parsed_date = parse_date(  # a date is short: a long text is no date, and slow to try
+        columns.get("date", "")[:_MAX_DATE_CHARS], default_timezone=default_timezone,
+        dayfirst=dayfirst,
+    )  # fmt: skip
     if parsed_date.warning:
         warnings.append(parsed_date.warning)
     language = None
     if columns.get("language"):
-        language = normalize_language(columns["language"])
+        language = normalize_language(columns["language"][:_MAX_DATE_CHARS])
         if language is None:
-            warnings.append(f"language_unrecognized: {columns['language']!r}")
-    title = collapse_whitespace(columns.get("title", "")) or None
+            warnings.append(f"language_unrecognized: {columns['language'][:40]!r}")
+    title = truncate(collapse_whitespace(columns.get("title", "")), MAX_TITLE_CHARS, "title",
+                     warnings) or None  # fmt: skip
     if title is None:
         warnings.append("title_missing: no title found in the header")
     return Header(
         title=title,
         published_date=parsed_date.published_date,
         published_at=parsed_date.published_at,
-        authors=split_authors(authors),
-        source_name=collapse_whitespace(columns.get("source_name", "")) or None,
-        url=columns.get("url", "").strip() or None,
+        authors=_limited_authors(authors, warnings),
+        source_name=_limited(
+            collapse_whitespace(columns.get("source_name", "")), "source_name", warnings
+        ),
+        url=_limited(columns.get("url", "").strip(), "url", warnings),
         language=language,
         header_extra=tuple(extra),
         warnings=tuple(warnings),

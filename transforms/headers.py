@@ -14,6 +14,7 @@ import yaml
 
 from transforms.errors import HEADER_INVALID, InputError
 from transforms.fields import is_known_key
+from transforms.limits import MAX_FRONT_MATTER_CHARS, MAX_NESTING, nesting_depth
 
 _DATE_LINE = re.compile(
     r"^[^\S\n]*date[:\s][^\S\n]*(?P<date>\d{4}-\d{1,2}-\d{1,2})(?:[^\S\n]+(?P<title>.*))?$",
@@ -46,15 +47,34 @@ def _first_block(text: str) -> tuple[str, str]:
     return parts[0], parts[1] if len(parts) > 1 else ""
 
 
+def _load_front_matter(text: str) -> object:
+    """The YAML value, refusing what could blow up: long texts, aliases, deep nesting."""
+    if len(text) > MAX_FRONT_MATTER_CHARS:
+        raise InputError(
+            HEADER_INVALID,
+            f"the YAML front matter has {len(text):,} characters, over {MAX_FRONT_MATTER_CHARS:,}",
+        )
+    try:
+        if any(isinstance(t, yaml.AliasToken) for t in yaml.scan(text, Loader=_YAML_LOADER)):
+            raise InputError(HEADER_INVALID, "the YAML front matter uses aliases (*name): refused")
+        value = yaml.load(text, Loader=_YAML_LOADER)
+    except yaml.YAMLError as err:
+        raise InputError(HEADER_INVALID, f"the YAML front matter does not parse: {err}") from err
+    except RecursionError as err:
+        raise InputError(
+            HEADER_INVALID, f"the YAML nests deeper than {MAX_NESTING} levels"
+        ) from err
+    if nesting_depth(value) > MAX_NESTING:
+        raise InputError(HEADER_INVALID, f"the YAML nests deeper than {MAX_NESTING} levels")
+    return value
+
+
 def parse_yaml_front_matter(text: str) -> SplitDocument | None:
     """`---` / YAML mapping / `---` (or `...`), then the body, as static-site generators write."""
     match = _FRONT_MATTER.match(text)
     if match is None:
         return None
-    try:
-        front_matter = yaml.load(match["yaml"], Loader=_YAML_LOADER)
-    except yaml.YAMLError as err:
-        raise InputError(HEADER_INVALID, f"the YAML front matter does not parse: {err}") from err
+    front_matter = _load_front_matter(match["yaml"])
     if not isinstance(front_matter, dict):
         raise InputError(HEADER_INVALID, "the YAML front matter is not a mapping of keys to values")
     fields = tuple((str(key), value) for key, value in front_matter.items())

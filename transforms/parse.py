@@ -17,7 +17,7 @@ from apache_beam.metrics import Metrics
 from schemas import ErrorRecord, ParsedArticle, record_path
 from transforms.decode import decode_bytes
 from transforms.documents import is_json_lines, json_lines, parse_html_page, parse_json_object
-from transforms.errors import EMPTY, NO_BODY, TOO_LARGE, InputError
+from transforms.errors import EMPTY, INTERNAL, NO_BODY, TOO_LARGE, InputError
 from transforms.fields import normalize_header
 from transforms.headers import SplitDocument, split_header
 from transforms.language import choose_language
@@ -129,14 +129,20 @@ class _ParseFileFn(beam.DoFn):
 
     def process(self, element: tuple[str, bytes]) -> Iterator[tuple[str, object]]:
         source_path, data = element
-        for result in parse_file(source_path, data, self._options, self._run_id):
-            self._inputs.inc()
-            if isinstance(result, ErrorRecord):
-                Metrics.counter("newsbeam", f"errors_{result.error_code}").inc()
-                yield "errors", result
-            else:
-                self._parsed.inc()
-                yield "articles", result
+        try:
+            for result in parse_file(source_path, data, self._options, self._run_id):
+                yield self._emit(result)
+        except Exception as err:  # an unexpected failure on one file must not end the run
+            message = f"parsing failed: {type(err).__name__}: {str(err)[:300]}"
+            yield self._emit(ErrorRecord(source_path, INTERNAL, message, self._run_id))
+
+    def _emit(self, result: ParsedArticle | ErrorRecord) -> tuple[str, object]:
+        self._inputs.inc()
+        if isinstance(result, ErrorRecord):
+            Metrics.counter("newsbeam", f"errors_{result.error_code}").inc()
+            return "errors", result
+        self._parsed.inc()
+        return "articles", result
 
 
 class ParseArticles(beam.PTransform):

@@ -26,6 +26,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from schemas import INPUT_FILES, InputFile, schema_fingerprint
+from transforms.read import not_readable_reason
 
 _CHUNK = 1 << 20
 
@@ -39,6 +40,12 @@ class Plan(NamedTuple):
 
 
 def hash_file(path: str) -> InputFile:
+    """Size and SHA-256 of a file; an entry that must not be opened (a FIFO, a dangling link)
+    gets a stand-in digest naming why, so the next run sees it unchanged and does not report
+    it again."""
+    reason = not_readable_reason(path)
+    if reason is not None:
+        return InputFile(path, 0, "not-read:" + hashlib.sha256(reason.encode()).hexdigest()[:16])
     digest = hashlib.sha256()
     size = 0
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:

@@ -40,6 +40,8 @@ SPACY_BATCH_TEXTS = 32
 UNTAGGED_MODEL = "untagged"
 SENTIMENT_LANGUAGE = "en"
 _PARAGRAPH_BREAK = re.compile(r"\n\n")
+LONG_RUN_CHARS = 1_000
+_LONG_RUN = re.compile(rf"\S{{{LONG_RUN_CHARS},}}")
 
 
 class LoadedModel(NamedTuple):
@@ -170,15 +172,27 @@ def _mean(scores: Sequence[dict[str, float]], key: str) -> float | None:
     return sum(score[key] for score in scores) / len(scores) if scores else None
 
 
+def _blank_long_runs(text: str) -> str:
+    """The text with every run of `LONG_RUN_CHARS`+ characters without a space blanked out
+    (same length, so offsets hold): spaCy's tokenizer takes quadratic time on such a "word"
+    (a 100,000-character run takes minutes), and no word or URL is that long."""
+    return (
+        _LONG_RUN.sub(lambda match: " " * len(match[0]), text) if _LONG_RUN.search(text) else text
+    )
+
+
 def _tag_with(
     model: LoadedModel, articles: Sequence[ParsedArticle]
 ) -> list[tuple[_FieldResult, _FieldResult | None]]:
     """Runs one spaCy call over every title and body chunk of the batch."""
     texts: list[tuple[str, tuple[int, str, int]]] = []
     for position, article in enumerate(articles):
-        texts.extend((piece, (position, "body", offset)) for offset, piece in chunks(article.body))
+        texts.extend(
+            (_blank_long_runs(piece), (position, "body", offset))
+            for offset, piece in chunks(article.body)
+        )
         if article.title:
-            texts.append((article.title, (position, "title", 0)))
+            texts.append((_blank_long_runs(article.title), (position, "title", 0)))
     parts: dict[tuple[int, str], list] = collections.defaultdict(list)
     for doc, (position, field, offset) in model.nlp.pipe(
         texts, as_tuples=True, batch_size=SPACY_BATCH_TEXTS
@@ -202,6 +216,12 @@ def _article_warnings(article: ParsedArticle, model: LoadedModel) -> tuple[str, 
         )
     elif model.analyzer is None:
         warnings.append("sentiment_unsupported: VADER scores English text only")
+    long_runs = sum(len(_LONG_RUN.findall(text)) for text in (article.title or "", article.body))
+    if long_runs:
+        warnings.append(
+            f"long_run_skipped: {long_runs} run(s) of {LONG_RUN_CHARS:,}+ characters without a "
+            "space were not tagged"
+        )
     return tuple(warnings)
 
 

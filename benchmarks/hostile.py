@@ -1,0 +1,115 @@
+"""Hostile inputs: files written to crash, hang or bloat a run, for the tests and for measuring
+a run over them next to normal articles.
+
+    python -m benchmarks.hostile --normal 100
+
+Prints the wall time and peak memory (process tree) of one run over the hostile files plus N
+normal articles of the benchmark corpus, and how each hostile file ended.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.corpus import write_corpus as write_normal_corpus
+from benchmarks.throughput import TreeMemory
+
+HUGE_TITLE = "Budget " * 700_000  # 4.9 million characters
+BILLION_LAUGHS = "\n".join(
+    ["---", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    + [f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},"
+       f"*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]"
+       for i in range(9)]
+    + ["title: Laughs", "---", "", "A body after the front matter."]
+)  # fmt: skip
+HOSTILE = {
+    "hostile/deep.json": ("[" * 300_000 + "]" * 300_000).encode(),
+    "hostile/deep-object.json": (
+        '{"title": "Deep", "text": "A body.", "meta": ' + "[" * 100 + "]" * 100 + "}"
+    ).encode(),
+    "hostile/deep-line.jsonl": (
+        b'{"title": "Fine line", "text": "A normal record in a feed."}\n'
+        + ("[" * 300_000 + "]" * 300_000).encode()
+        + b"\n"
+    ),
+    "hostile/laughs.md": BILLION_LAUGHS.encode(),
+    "hostile/huge-title.json": json.dumps(
+        {"title": HUGE_TITLE, "date": "2019-03-20", "text": "Oslo voted on the budget."}
+    ).encode(),
+    "hostile/many-keys.json": json.dumps(
+        {"title": "Many keys", "text": "A body.", **{f"k{i}": "v" * 20_000 for i in range(300)}}
+    ).encode(),
+    "hostile/deep.html": (
+        "<html><body><article><h1>Deep page</h1>"
+        + "<div>" * 100_000
+        + "<p>Text deep inside the page about Oslo and its harbour budget for the year.</p>"
+        + "</div>" * 100_000
+        + "</article></body></html>"
+    ).encode(),
+    "hostile/big.txt": b"date 2019-03-03 Big\n\n" + b"word " * 2_000_000,  # 10 MB, over the limit
+    "hostile/long-run.txt": b"date 2019-03-04 Long run\n\nOslo opened a new harbour. "
+    + b"x" * 200_000  # one "word": minutes in spaCy's tokenizer if it were tagged
+    + b" The mayor of Bergen came too.\n",
+    "hostile/array.json": b'[{"title": "In an array", "text": "Arrays are not articles."}]',
+}
+
+
+def write_special_files(root: Path) -> dict[str, str]:
+    """Entries that are not regular files, and the reason each must be reported with."""
+    special = root / "special"
+    special.mkdir()
+    os.mkfifo(special / "pipe.txt")
+    (special / "dangling.txt").symlink_to(special / "nowhere.txt")
+    (special / "loop").symlink_to(special)  # a folder that contains itself
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(special / "socket"))
+    server.close()
+    return {
+        "special/pipe.txt": "a FIFO (named pipe)",
+        "special/dangling.txt": "a symbolic link to nothing (dangling)",
+        "special/socket": "a socket",
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--normal", type=int, default=100, help="normal articles beside them")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as scratch:
+        raw = Path(scratch) / "raw"
+        for relative, data in HOSTILE.items():
+            (raw / relative).parent.mkdir(parents=True, exist_ok=True)
+            (raw / relative).write_bytes(data)
+        write_special_files(raw)
+        write_normal_corpus(raw / "normal", args.normal)
+        command = [sys.executable, "-m", "pipelines.tag_articles", "--input", str(raw),
+                   "--output", str(Path(scratch) / "out"), "--max-file-bytes", "8000000"]  # fmt: skip
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        with TreeMemory(process.pid) as memory:
+            stdout, _ = process.communicate()
+        seconds = time.perf_counter() - start
+        print(stdout)
+        import pandas as pd
+
+        errors = pd.read_parquet(Path(scratch) / "out" / "errors")
+        ended = {
+            Path(p).relative_to(raw).as_posix(): c
+            for p, c in zip(errors.source_path, errors.error_code, strict=True)
+        }
+        print(json.dumps({"exit_code": process.returncode, "seconds": round(seconds, 1),
+                          "peak_rss_mb": round(memory.peak / 2**20), "errors": ended}, indent=1))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
