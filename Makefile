@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 INPUT  ?= data/raw
 OUTPUT ?= data/out
 
-.PHONY: install run test lint bench clean
+.PHONY: install run report test lint bench clean
 
 install: $(STAMP)
 
@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/python -m pipelines.tag_articles --input $(INPUT) --output $(OUTPUT)
+
+report: $(STAMP)
+	$(BIN)/python -m pipelines.report --data $(OUTPUT) --out $(OUTPUT)/report.html
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import platform
+import resource
 import shutil
 import time
 from collections.abc import Callable
@@ -101,6 +102,8 @@ class RunManifest:
     dataset_rows: dict[str, int] = dataclasses.field(default_factory=dict)
     rows_per_partition: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
     dataset_files: dict[str, int] = dataclasses.field(default_factory=dict)
+    # The driver process's peak RSS (MB) as each phase ended: where its memory goes.
+    driver_peak_rss_mb: dict[str, int] = dataclasses.field(default_factory=dict)
     failure: str | None = None
     exit_code: int | None = None
 
@@ -155,9 +158,16 @@ def _take_over(output: Path, lock: layout.OutputLock) -> None:
         _LOG.warning("cleaned up after run %s, which did not finish", dead)
 
 
+def _peak_rss_mb() -> int:
+    """This process's peak resident memory so far (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
 def _phases(config: JobConfig, progress: list[RunManifest], run_graph: RunGraph) -> int:
     started = time.monotonic()
+    peaks: dict[str, int] = {}
     planned = plan(config)
+    peaks["plan"] = _peak_rss_mb()
     manifest = progress[-1].update(**_plan_fields(planned))
     progress.append(manifest)
     staging = layout.staging_dir(config.output, manifest.run_id)
@@ -165,13 +175,16 @@ def _phases(config: JobConfig, progress: list[RunManifest], run_graph: RunGraph)
                      staging / "new")  # fmt: skip
     graph_started = time.monotonic()
     counters = run_phase(graph, run_graph)
+    peaks["graph"] = _peak_rss_mb()
     manifest = manifest.update(pipeline_seconds=round(time.monotonic() - graph_started, 3))
     counts = verify(config, graph, counters, manifest)
+    peaks["verify"] = _peak_rss_mb()
     manifest = manifest.update(this_run=counts.summary(), error_rate=round(counts.error_rate, 4),
                                cross_run_duplicates=counts.cross_run_duplicates)  # fmt: skip
     progress.append(manifest)
     build_started = time.monotonic()
     description = build_phase(config, planned, graph)
+    peaks["build"] = _peak_rss_mb()
     manifest = manifest.update(build_seconds=round(time.monotonic() - build_started, 3))
     layout.publish(config.output, staging / "version", manifest.run_id, config.keep_versions)
     shutil.rmtree(staging, ignore_errors=True)
@@ -181,7 +194,7 @@ def _phases(config: JobConfig, progress: list[RunManifest], run_graph: RunGraph)
         files_read=len(config.inputs),
         words_per_second=round(counts.words / duration, 1) if duration else None,
         dataset_rows=description.rows, rows_per_partition=description.rows_per_partition,
-        dataset_files=description.files,
+        dataset_files=description.files, driver_peak_rss_mb=peaks,
     )  # fmt: skip
     report(manifest, manifest.write())
     return EXIT_OK

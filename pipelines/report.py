@@ -1,0 +1,234 @@
+"""The analyst's report: one offline HTML page of what a newsbeam output says.
+
+    python -m pipelines.report --data data/out --out report.html
+    python -m pipelines.report --data data/out --out merkel.html --entity "angela merkel"
+
+Options: --since/--until DATE (ISO), --top N entities per label, --entity NAME (a page about
+one canonical entity), --png-dir DIR (every chart also as a PNG). Exit code 2 with one line
+for a bad command line or a --data that is not a newsbeam output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import html
+import json
+import sys
+from pathlib import Path
+
+from pipelines.reporting import charts, queries
+from pipelines.reporting.page import SENTIMENT_NOTE, Page, cards, details, paragraph, table
+
+EXIT_USAGE = 2
+TOP_LABELS = ("PERSON", "ORG", "GPE", "NORP", "LOC", "EVENT")
+
+
+class UsageError(ValueError):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise UsageError(message)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"not an ISO date (YYYY-MM-DD): {text!r}") from err
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = _Parser(prog="newsbeam-report", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, required=True, help="a newsbeam output directory")
+    parser.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    parser.add_argument("--since", type=_date, help="first published date (ISO)")
+    parser.add_argument("--until", type=_date, help="last published date (ISO)")
+    parser.add_argument("--top", type=int, default=10, help="entities per label (default 10)")
+    parser.add_argument("--entity", help="a canonical entity name: a page about it alone")
+    parser.add_argument("--png-dir", type=Path, help="also write every chart as a PNG here")
+    args = parser.parse_args(argv)
+    if not (args.data / "_current").is_dir() or not (args.data / "articles").is_dir():
+        raise UsageError(f"--data {str(args.data)!r} is not a newsbeam output (no _current/ "
+                         "version; run newsbeam --output there first)")  # fmt: skip
+    if args.top < 1:
+        raise UsageError("--top must be positive")
+    if args.since and args.until and args.since > args.until:
+        raise UsageError("--since is after --until")
+    return args
+
+
+def _published_by(data: Path) -> str:
+    run_id = (data / "_current").resolve().name
+    manifest = data / "_runs" / f"{run_id}.json"
+    ended = json.loads(manifest.read_text()).get("ended_at") if manifest.exists() else None
+    return f"run {run_id}" + (f", finished {ended}" if ended else "")
+
+
+def overview_section(page: Page, out: queries.Output, summary: dict) -> None:
+    parts = page.section("overview", "Overview")
+    first, last = summary["first_date"], summary["last_date"]
+    dates = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}" if first else "no dated articles"
+    parts.append(cards([
+        ("articles", f"{summary['articles']:,}"), ("date range", dates),
+        ("sources", f"{summary['sources']:,}"), ("languages", f"{summary['languages']:,}"),
+        ("entity mentions", f"{summary['entity_mentions']:,}"), ("words", f"{int(summary['words']):,}"),
+        ("undated articles", f"{summary['undated']:,}"),
+    ]))  # fmt: skip
+    parts.append(paragraph(f"Published by {_published_by(out.scope.data)}."))
+
+
+def time_sections(page: Page, out: queries.Output, unit: str) -> None:
+    parts = page.section("volume", "Volume over time")
+    volume = queries.volume(out, unit)
+    if volume.empty:
+        parts.append(paragraph("No dated articles in this range.", "empty"))
+    else:
+        page.chart(parts, "volume", charts.volume_chart(volume, unit))
+    parts = page.section("sentiment", "Sentiment over time")
+    parts.append(paragraph(SENTIMENT_NOTE, "note"))
+    sentiment = queries.sentiment_over_time(out, unit)
+    if sentiment.empty:
+        parts.append(paragraph("No scored articles in this range.", "empty"))
+        return
+    page.chart(parts, "sentiment", charts.sentiment_chart(
+        sentiment, unit, "articles", f"Mean article sentiment per {unit} (unit: article)"))  # fmt: skip
+    parts.append(details("The numbers behind the chart", table(
+        sentiment[["period", "articles", "sentences", "mean", "low", "high"]],
+        {"mean": "{:+.3f}", "low": "{:+.3f}", "high": "{:+.3f}"})))  # fmt: skip
+
+
+def entity_sections(page: Page, out: queries.Output, unit: str, top: int) -> None:
+    parts = page.section("entities", "Top entities")
+    parts.append(paragraph("Ranked by the number of articles that name them; sentiment is the "
+                           "mean over those articles of the sentences naming the entity."))  # fmt: skip
+    frame = queries.top_entities(out, top)
+    if frame.empty:
+        parts.append(paragraph("No entities in this range.", "empty"))
+        return
+    for label in [lbl for lbl in TOP_LABELS if lbl in set(frame.label)]:
+        row = page.section(f"entities-{label.lower()}", f"Top {label}")
+        row.append('<div class="row">')
+        page.chart(row, f"top-{label.lower()}", charts.top_entities_chart(frame, label))
+        page.chart(row, f"tone-{label.lower()}", charts.entity_sentiment_chart(frame, label))
+        row.append("</div>")
+        shown = frame[frame.label == label][["canonical", "articles", "mentions",
+                                             "scored_articles", "mean", "low", "high"]]  # fmt: skip
+        row.append(table(shown, {"mean": "{:+.3f}", "low": "{:+.3f}", "high": "{:+.3f}"}))
+    leaders = frame.sort_values("articles", ascending=False).head(6)
+    timelines = queries.entity_timelines(out, unit, list(zip(leaders.canonical, leaders.label,
+                                                             strict=True)))  # fmt: skip
+    if not timelines.empty:
+        page.chart(page.section("timelines", "Timelines of the top entities"), "timelines",
+                   charts.timelines_chart(timelines, unit))  # fmt: skip
+    pairs = queries.top_pairs(out)
+    parts = page.section("pairs", "Who appears with whom")
+    if pairs.empty:
+        parts.append(paragraph("No two entities named in one article.", "empty"))
+    else:
+        page.chart(parts, "pairs", charts.pairs_chart(pairs))
+        parts.append(table(pairs.head(15)))
+
+
+def quality_section(page: Page, out: queries.Output, summary: dict) -> None:
+    parts = page.section("quality", "Data quality")
+    undated = summary["undated"] / summary["articles"] if summary["articles"] else 0.0
+    parts.append(cards([
+        ("errors", f"{int(queries.errors_by_code(out).files.sum()):,}"),
+        ("duplicates", f"{queries.duplicates_count(out):,}"),
+        ("undated share", f"{undated:.1%}"),
+    ]))  # fmt: skip
+    parts.append('<div class="row">')
+    errors, warnings = queries.errors_by_code(out), queries.warnings_by_kind(out)
+    if not errors.empty:
+        page.chart(parts, "errors", charts.count_bars(errors, "error_code", "files",
+                                                      "Inputs that are not articles, by error code"))  # fmt: skip
+    if not warnings.empty:
+        page.chart(parts, "warnings", charts.count_bars(warnings, "kind", "articles",
+                                                        "Articles with warnings, by kind"))  # fmt: skip
+    parts.append("</div>")
+    parts.append("<h3>Languages without a spaCy model</h3>")
+    parts.append(table(queries.untagged_languages(out)))
+    parts.append("<h3>Run history</h3>")
+    parts.append(table(queries.run_history(out.scope.data), {"seconds": "{:,.1f}"}))
+
+
+def corpus_report(out: queries.Output, top: int) -> Page:
+    summary = queries.overview(out)
+    scope = out.scope
+    span = " to ".join(str(d) for d in (scope.since, scope.until) if d) or "all dates"
+    page = Page("newsbeam report", f"{scope.data} · {span}")
+    overview_section(page, out, summary)
+    if summary["articles"] == 0:
+        page.section("empty", "No articles yet").append(paragraph(
+            "This output has no articles in this range yet: run newsbeam on some input first."))  # fmt: skip
+        return page
+    unit = queries.granularity(summary["first_date"], summary["last_date"])
+    time_sections(page, out, unit)
+    entity_sections(page, out, unit, top)
+    quality_section(page, out, summary)
+    return page
+
+
+def _sentence(context: str, offset: int) -> str:
+    """The sentence around a mention, cut from its context at sentence ends."""
+    start = max(context.rfind(". ", 0, offset), context.rfind("\n", 0, offset))
+    end_candidates = [i for i in (context.find(". ", offset), context.find("\n", offset)) if i >= 0]
+    end = min(end_candidates) + 1 if end_candidates else len(context)
+    return context[start + 1 if start >= 0 else 0 : end].strip()
+
+
+def entity_report(out: queries.Output, name: str) -> Page:
+    summary = queries.overview(out)
+    page = Page(f"newsbeam report: {name}", f"{out.scope.data} · one entity")
+    unit = queries.granularity(summary["first_date"], summary["last_date"])
+    timeline = queries.entity_daily_sentiment(out, unit, name)
+    parts = page.section("entity", f"“{name}” over time")
+    if timeline.empty:
+        parts.append(paragraph(f"No dated mention of {name!r} (names are canonical keys, "
+                               "lower case: see the entities dataset).", "empty"))  # fmt: skip
+        return page
+    parts.append(cards([("articles", f"{int(timeline.articles.sum()):,}"),
+                        ("mentions", f"{int(timeline.mentions.sum()):,}"),
+                        ("scored sentences", f"{int(timeline.sentences.sum()):,}")]))  # fmt: skip
+    page.chart(parts, "entity-volume", charts.timelines_chart(
+        timeline.assign(entity=name + " (" + timeline.label + ")"), unit))  # fmt: skip
+    parts.append(paragraph(SENTIMENT_NOTE, "note"))
+    page.chart(parts, "entity-sentiment", charts.sentiment_chart(
+        timeline, unit, "sentences", f"Mean sentiment of sentences naming {name} (unit: sentence)"))  # fmt: skip
+    partners = page.section("partners", "Who appears with it")
+    partners.append(table(queries.entity_partners(out, name)))
+    quotes = page.section("sentences", "Most positive and most negative sentences")
+    for row in queries.entity_sentences(out, name).itertuples():
+        link = row.url or ("file://" + row.source_path.split("#L")[0])
+        quotes.append(
+            f"<p><b>{html.escape(row.side)}</b> ({row.score:+.3f}) · "
+            f'<a href="{html.escape(link)}">{html.escape(row.title or row.source_path)}</a> '
+            f"({row.published_date or 'undated'})</p>"
+            f"<blockquote>{html.escape(_sentence(row.context, int(row.offset)))}</blockquote>"
+        )
+    return page
+
+
+def run(argv: list[str] | None = None) -> int:
+    try:
+        args = parse_args(argv)
+    except UsageError as err:
+        print(f"newsbeam-report: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    out = queries.Output(queries.Scope(args.data, args.since, args.until))
+    page = entity_report(out, args.entity) if args.entity else corpus_report(out, args.top)
+    page.write(args.out, args.png_dir)
+    print(f"wrote {args.out} ({len(page.charts)} charts"
+          + (f", PNGs in {args.png_dir}" if args.png_dir else "") + ")")  # fmt: skip
+    return 0
+
+
+def main() -> None:
+    sys.exit(run())
+
+
+if __name__ == "__main__":
+    main()

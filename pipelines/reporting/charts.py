@@ -1,0 +1,126 @@
+"""The report's charts, with Vega-Altair: titled, axes labelled with units, uncertainty shown.
+
+Altair writes Vega-Lite specs; the page embeds them with one inlined copy of Vega (from
+`vl-convert-python`, which also renders the PNGs), so the report opens offline.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+WIDTH = 720
+PERIOD_TITLES = {"day": "Day", "week": "Week (starting Monday)", "month": "Month"}
+
+
+def volume_chart(frame: pd.DataFrame, unit: str) -> alt.Chart:
+    return (
+        alt.Chart(frame, title="Articles published per " + unit + ", by source")
+        .mark_bar()
+        .encode(
+            x=alt.X("period:T", title=PERIOD_TITLES[unit]),
+            y=alt.Y("sum(articles):Q", title="Articles"),
+            color=alt.Color("source:N", title="Source"),
+            tooltip=[alt.Tooltip("period:T", title=unit), "source:N", "articles:Q"],
+        )
+        .properties(width=WIDTH, height=260)
+    )
+
+
+def sentiment_chart(frame: pd.DataFrame, unit: str, count_column: str, title: str) -> alt.Chart:
+    """Means with 95% intervals; points with too little support are hollow and faded."""
+    base = alt.Chart(frame, title=title).encode(x=alt.X("period:T", title=PERIOD_TITLES[unit]))
+    band = base.mark_errorbar(ticks=True).encode(
+        y=alt.Y("low:Q", title="Mean VADER compound (−1 to 1), 95% interval",
+                scale=alt.Scale(domain=[-1, 1])),
+        y2="high:Q",
+        opacity=alt.condition("datum.solid", alt.value(0.9), alt.value(0.3)),
+    )  # fmt: skip
+    tooltip = [alt.Tooltip("period:T", title=unit), alt.Tooltip("mean:Q", format=".3f"),
+               alt.Tooltip("low:Q", format=".3f"), alt.Tooltip("high:Q", format=".3f"),
+               f"{count_column}:Q", "sentences:Q"]  # fmt: skip
+    points = _points(base, "y", tooltip)
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#999").encode(y="y:Q")
+    return (band + points + zero).properties(width=WIDTH, height=240)
+
+
+def _points(base: alt.Chart, axis: str, tooltip: list) -> alt.LayerChart:
+    """Filled points where the support is enough, hollow faded ones where it is not."""
+    solid = base.transform_filter("datum.solid").mark_point(filled=True, size=50)
+    weak = base.transform_filter("!datum.solid").mark_point(filled=False, size=50, opacity=0.4)
+    return alt.layer(
+        *(layer.encode(**{axis: "mean:Q"}, tooltip=tooltip) for layer in (solid, weak))
+    )
+
+
+def top_entities_chart(frame: pd.DataFrame, label: str) -> alt.Chart:
+    data = frame[frame.label == label]
+    base = alt.Chart(data, title=f"Top {label} entities by articles").encode(
+        y=alt.Y("canonical:N", sort=list(data.canonical), title=None)
+    )
+    bars = base.mark_bar(color="#4c78a8").encode(
+        x=alt.X("articles:Q", title="Articles naming it"),
+        tooltip=["canonical:N", "articles:Q", "mentions:Q",
+                 alt.Tooltip("mean:Q", title="mean sentiment", format=".3f")],
+    )  # fmt: skip
+    return bars.properties(width=320, height=max(120, 18 * len(data)))
+
+
+def entity_sentiment_chart(frame: pd.DataFrame, label: str) -> alt.Chart:
+    """Mean sentence sentiment toward each top entity, with its 95% interval."""
+    data = frame[frame.label == label]
+    base = alt.Chart(data, title=f"Sentiment toward top {label} entities").encode(
+        y=alt.Y("canonical:N", sort=list(data.canonical), title=None)
+    )
+    rule = base.mark_rule().encode(
+        x=alt.X("low:Q", title="Mean VADER compound, 95% interval (unit: article)",
+                scale=alt.Scale(domain=[-1, 1])),
+        x2="high:Q",
+        opacity=alt.condition("datum.solid", alt.value(1.0), alt.value(0.3)),
+    )  # fmt: skip
+    point = _points(base, "x", ["canonical:N", alt.Tooltip("mean:Q", format=".3f"),
+                                "scored_articles:Q"])  # fmt: skip
+    return (rule + point).properties(width=320, height=max(120, 18 * len(data)))
+
+
+def timelines_chart(frame: pd.DataFrame, unit: str) -> alt.Chart:
+    return (
+        alt.Chart(frame, title=f"Articles per {unit} naming the top entities")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("period:T", title=PERIOD_TITLES[unit]),
+            y=alt.Y("articles:Q", title="Articles"),
+            color=alt.Color("entity:N", title="Entity"),
+            tooltip=["entity:N", alt.Tooltip("period:T", title=unit), "articles:Q"],
+        )
+        .properties(width=WIDTH, height=260)
+    )
+
+
+def pairs_chart(frame: pd.DataFrame) -> alt.Chart:
+    names = sorted(set(frame.a) | set(frame.b))
+    both = pd.concat([frame, frame.rename(columns={"a": "b", "b": "a"})], ignore_index=True)
+    return (
+        alt.Chart(both, title="Who appears with whom: articles naming both")
+        .mark_rect()
+        .encode(
+            x=alt.X("a:N", sort=names, title=None, axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("b:N", sort=names, title=None),
+            color=alt.Color("articles:Q", title="Articles", scale=alt.Scale(scheme="blues")),
+            tooltip=["a:N", "b:N", "articles:Q", "sentences:Q"],
+        )
+        .properties(width=min(WIDTH, 22 * len(names)), height=min(WIDTH, 22 * len(names)))
+    )
+
+
+def count_bars(frame: pd.DataFrame, category: str, count: str, title: str) -> alt.Chart:
+    return (
+        alt.Chart(frame, title=title)
+        .mark_bar(color="#e45756")
+        .encode(
+            y=alt.Y(f"{category}:N", sort="-x", title=None),
+            x=alt.X(f"{count}:Q", title=count.capitalize()),
+            tooltip=[f"{category}:N", f"{count}:Q"],
+        )
+        .properties(width=320, height=max(60, 20 * len(frame)))
+    )

@@ -1,0 +1,282 @@
+"""The report's numbers: DuckDB queries straight over the published Hive datasets.
+
+Nothing is loaded into pandas whole: each query reads the Parquet files with
+`read_parquet(..., hive_partitioning = true)` and returns a small aggregate. A date range
+prunes partitions by `year`/`month` before it filters `published_date`; undated articles
+(`year=0`) are counted in the overview and left out of time series and of any dated range.
+
+Uncertainty: a mean is shown with a 95% interval, mean ± 1.96 · s / √n (normal
+approximation), where the unit is stated per query (an article, or a sentence).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+Z95 = 1.96
+MIN_SUPPORT = 5  # fewer units than this: the point is drawn as not solid, and said so
+
+
+@dataclasses.dataclass(frozen=True)
+class Scope:
+    """The slice of the output a report covers."""
+
+    data: Path
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    @property
+    def dated_only(self) -> bool:
+        return self.since is not None or self.until is not None
+
+
+class Output:
+    """A newsbeam output directory, read with DuckDB."""
+
+    def __init__(self, scope: Scope):
+        self.scope = scope
+        self.db = duckdb.connect()
+        self.db.execute("SET threads TO 2")
+        for name in ("articles", "entities", "article_entities", "entity_daily",
+                     "entity_pairs_daily", "errors", "duplicates"):  # fmt: skip
+            self._view(name)
+
+    def _view(self, name: str) -> None:
+        pattern = str(self.scope.data / name / "**" / "*.parquet")
+        where = self._range_filter() if name not in ("errors", "duplicates") else "true"
+        self.db.execute(
+            f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{pattern}', "
+            f"hive_partitioning = true, union_by_name = true) WHERE {where}"
+        )
+
+    def _range_filter(self) -> str:
+        """Partition pruning (year, month) first, then the exact dates."""
+        since, until = self.scope.since, self.scope.until
+        clauses = []
+        if since is not None:
+            clauses.append(f"(year * 100 + month) >= {since.year * 100 + since.month}")
+            clauses.append(f"published_date >= DATE '{since.isoformat()}'")
+        if until is not None:
+            clauses.append(f"year > 0 AND (year * 100 + month) <= {until.year * 100 + until.month}")
+            clauses.append(f"published_date <= DATE '{until.isoformat()}'")
+        return " AND ".join(clauses) or "true"
+
+    def frame(self, sql: str, parameters: list | None = None) -> pd.DataFrame:
+        return self.db.execute(sql, parameters or []).fetch_df()
+
+    def scalar(self, sql: str):
+        return self.db.execute(sql).fetchone()[0]
+
+
+def overview(out: Output) -> dict:
+    row = out.frame("""
+        SELECT count(*) AS articles,
+               count(*) FILTER (WHERE published_date IS NULL) AS undated,
+               min(published_date) AS first_date, max(published_date) AS last_date,
+               count(DISTINCT source_name) AS sources,
+               count(DISTINCT language) AS languages,
+               coalesce(sum(word_count), 0) AS words
+        FROM articles""").iloc[0]
+    result = {key: (None if pd.isna(value) else value) for key, value in row.items()}
+    for key in ("first_date", "last_date"):
+        if result[key] is not None:
+            result[key] = pd.Timestamp(result[key]).date()
+    result["entity_mentions"] = int(out.scalar("SELECT count(*) FROM entities"))
+    result["articles"] = int(result["articles"])
+    result["undated"] = int(result["undated"])
+    return result
+
+
+def granularity(first: dt.date | None, last: dt.date | None) -> str:
+    """Day up to two months, week up to two years, else month."""
+    if first is None or last is None:
+        return "day"
+    span = (last - first).days
+    return "day" if span <= 62 else "week" if span <= 730 else "month"
+
+
+def volume(out: Output, unit: str, top_sources: int = 6) -> pd.DataFrame:
+    """Articles per period and source (the smaller sources as 'other', no source as
+    'unknown')."""
+    return out.frame(f"""
+        WITH dated AS (
+            SELECT date_trunc('{unit}', published_date)::DATE AS period,
+                   coalesce(source_name, 'unknown') AS source
+            FROM articles WHERE published_date IS NOT NULL),
+        ranked AS (
+            SELECT source, row_number() OVER (ORDER BY count(*) DESC, source) AS rank
+            FROM dated GROUP BY source)
+        SELECT period, CASE WHEN rank <= {top_sources} THEN dated.source ELSE 'other' END
+                   AS source, count(*) AS articles
+        FROM dated JOIN ranked USING (source)
+        GROUP BY ALL ORDER BY period, source""")
+
+
+def sentiment_over_time(out: Output, unit: str) -> pd.DataFrame:
+    """Mean article sentiment per period with its 95% interval; the unit is an article (its
+    sentences are not independent), and the sentences behind each point are counted too."""
+    frame = out.frame(f"""
+        SELECT date_trunc('{unit}', published_date)::DATE AS period,
+               count(sentiment_compound) AS articles,
+               sum(sentence_count)::BIGINT AS sentences,
+               avg(sentiment_compound) AS mean,
+               stddev_samp(sentiment_compound) AS sd
+        FROM articles
+        WHERE published_date IS NOT NULL AND sentiment_compound IS NOT NULL
+        GROUP BY ALL ORDER BY period""")
+    return with_interval(frame, "articles")
+
+
+def with_interval(frame: pd.DataFrame, unit_column: str) -> pd.DataFrame:
+    """Adds `low`, `high` (95% interval of `mean` from `sd` and the unit count) and `solid`."""
+    frame = frame.copy()
+    n = frame[unit_column].astype(float)
+    half = Z95 * frame["sd"].fillna(0.0) / n.where(n > 0).pow(0.5)
+    frame["low"], frame["high"] = frame["mean"] - half, frame["mean"] + half
+    frame.loc[n < 2, ["low", "high"]] = None
+    frame["solid"] = n >= MIN_SUPPORT
+    return frame
+
+
+def top_entities(out: Output, top: int) -> pd.DataFrame:
+    """Per label, the entities in most articles: mentions, articles and the mean of their
+    articles' sentence sentiment toward them, with a 95% interval (unit: an article)."""
+    frame = out.frame(f"""
+        WITH per_entity AS (
+            SELECT canonical, label, sum(mentions) AS mentions,
+                   count(DISTINCT article_id) AS articles,
+                   count(sentiment_mean) AS scored_articles,
+                   avg(sentiment_mean) AS mean, stddev_samp(sentiment_mean) AS sd
+            FROM article_entities GROUP BY canonical, label),
+        ranked AS (
+            SELECT *, row_number() OVER (PARTITION BY label
+                                         ORDER BY articles DESC, mentions DESC, canonical) AS rank
+            FROM per_entity)
+        SELECT * FROM ranked WHERE rank <= {int(top)}
+        ORDER BY label, rank""")
+    return with_interval(frame, "scored_articles")
+
+
+def entity_timelines(out: Output, unit: str, entities: list[tuple[str, str]]) -> pd.DataFrame:
+    if not entities:
+        return pd.DataFrame(columns=["period", "entity", "articles"])
+    keys = ", ".join(f"({_quote(c)}, {_quote(lbl)})" for c, lbl in entities)
+    return out.frame(f"""
+        SELECT date_trunc('{unit}', published_date)::DATE AS period,
+               canonical || ' (' || label || ')' AS entity, sum(articles) AS articles
+        FROM entity_daily
+        WHERE published_date IS NOT NULL AND (canonical, label) IN ({keys})
+        GROUP BY ALL ORDER BY period, entity""")
+
+
+def top_pairs(out: Output, limit: int = 40) -> pd.DataFrame:
+    return out.frame(f"""
+        SELECT canonical_a || ' (' || label_a || ')' AS a,
+               canonical_b || ' (' || label_b || ')' AS b,
+               sum(articles) AS articles, sum(sentences) AS sentences
+        FROM entity_pairs_daily GROUP BY ALL
+        ORDER BY articles DESC, sentences DESC, a, b LIMIT {int(limit)}""")
+
+
+def errors_by_code(out: Output) -> pd.DataFrame:
+    return out.frame("SELECT error_code, count(*) AS files FROM errors GROUP BY ALL "
+                     "ORDER BY files DESC, error_code")  # fmt: skip
+
+
+def warnings_by_kind(out: Output) -> pd.DataFrame:
+    return out.frame("""
+        SELECT split_part(warning, ':', 1) AS kind, count(*) AS articles
+        FROM (SELECT unnest(warnings) AS warning FROM articles)
+        GROUP BY ALL ORDER BY articles DESC, kind""")
+
+
+def untagged_languages(out: Output) -> pd.DataFrame:
+    return out.frame("""
+        SELECT coalesce(language, 'unknown') AS language, count(*) AS articles
+        FROM articles WHERE model = 'untagged' GROUP BY ALL ORDER BY articles DESC""")
+
+
+def duplicates_count(out: Output) -> int:
+    return int(out.scalar("SELECT count(*) FROM duplicates"))
+
+
+def run_history(data: Path) -> pd.DataFrame:
+    rows = []
+    for path in sorted((data / "_runs").glob("*.json")):
+        manifest = json.loads(path.read_text())
+        this_run = manifest.get("this_run") or {}
+        rows.append({
+            "run": manifest["run_id"], "status": manifest.get("status"),
+            "mode": manifest.get("mode"), "files read": (manifest.get("plan") or {}).get("to_process"),
+            "articles": this_run.get("articles"), "errors": this_run.get("errors"),
+            "duplicates": this_run.get("duplicates"), "seconds": manifest.get("duration_seconds"),
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def entity_daily_sentiment(out: Output, unit: str, canonical: str) -> pd.DataFrame:
+    """One entity per period: articles, mentions, and the mean of the sentences naming it with
+    a 95% interval (unit: a sentence), pooled from the daily means and spreads."""
+    frame = out.frame(
+        f"""
+        SELECT date_trunc('{unit}', published_date)::DATE AS period, label,
+               sum(articles) AS articles, sum(mentions) AS mentions,
+               sum(sentences) AS sentences,
+               sum(sentences * sentiment_mean) / nullif(sum(sentences), 0) AS mean,
+               sum(sentences * (sentiment_std ^ 2 + sentiment_mean ^ 2))
+                   / nullif(sum(sentences), 0) AS second_moment
+        FROM entity_daily WHERE canonical = ? AND published_date IS NOT NULL
+        GROUP BY ALL ORDER BY period, label""",
+        [canonical],
+    )
+    variance = (frame["second_moment"] - frame["mean"] ** 2).clip(lower=0)
+    frame["sd"] = (variance * frame["sentences"] / (frame["sentences"] - 1).where(
+        frame["sentences"] > 1)).pow(0.5)  # fmt: skip
+    return with_interval(frame.drop(columns="second_moment"), "sentences")
+
+
+def entity_partners(out: Output, canonical: str, limit: int = 15) -> pd.DataFrame:
+    return out.frame(f"""
+        SELECT CASE WHEN canonical_a = $1 THEN canonical_b || ' (' || label_b || ')'
+                    ELSE canonical_a || ' (' || label_a || ')' END AS partner,
+               sum(articles) AS articles, sum(sentences) AS sentences
+        FROM entity_pairs_daily WHERE canonical_a = $1 OR canonical_b = $1
+        GROUP BY ALL ORDER BY articles DESC, sentences DESC, partner LIMIT {int(limit)}""",
+        [canonical])  # fmt: skip
+
+
+def entity_sentences(out: Output, canonical: str, limit: int = 5) -> pd.DataFrame:
+    """The most positive and most negative sentences naming the entity, as the text around
+    each mention (up to the sentence's ends, at most 300 characters each way)."""
+    return out.frame(f"""
+        WITH scored AS (
+            SELECT DISTINCT ON (e.article_id, e.field, e.sentence_index)
+                   e.article_id, e.sentence_sentiment_compound AS score, e.start_char,
+                   e.end_char, e.field, a.title, a.url, a.source_path, a.published_date,
+                   CASE WHEN e.field = 'title' THEN a.title ELSE a.body END AS text
+            FROM entities e JOIN articles a USING (article_id)
+            WHERE e.canonical = $1 AND e.sentence_sentiment_compound IS NOT NULL
+            ORDER BY e.article_id, e.field, e.sentence_index, e.start_char),
+        ranked AS (
+            SELECT *, row_number() OVER (ORDER BY score DESC, article_id) AS top,
+                      row_number() OVER (ORDER BY score ASC, article_id) AS bottom
+            FROM scored)
+        SELECT CASE WHEN top <= {int(limit)} THEN 'most positive' ELSE 'most negative' END AS side,
+               score, title, url, source_path, published_date,
+               substr(text, greatest(start_char - 300, 0) + 1,
+                      least(end_char + 300, length(text)) - greatest(start_char - 300, 0))
+                   AS context,
+               start_char - greatest(start_char - 300, 0) AS offset
+        FROM ranked WHERE top <= {int(limit)} OR bottom <= {int(limit)}
+        ORDER BY side DESC, CASE WHEN top <= {int(limit)} THEN -score ELSE score END""",
+        [canonical])  # fmt: skip
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
