@@ -17,6 +17,8 @@ import json
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from pipelines.reporting import charts, queries
 from pipelines.reporting.page import SENTIMENT_NOTE, Page, cards, details, paragraph, table
 
@@ -180,6 +182,10 @@ def _sentence(context: str, offset: int) -> str:
     return context[start + 1 if start >= 0 else 0 : end].strip()
 
 
+def _day(value) -> str:
+    return "undated" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
+
+
 def entity_report(out: queries.Output, name: str) -> Page:
     summary = queries.overview(out)
     page = Page(f"newsbeam report: {name}", f"{out.scope.data} · one entity")
@@ -194,7 +200,7 @@ def entity_report(out: queries.Output, name: str) -> Page:
                         ("mentions", f"{int(timeline.mentions.sum()):,}"),
                         ("scored sentences", f"{int(timeline.sentences.sum()):,}")]))  # fmt: skip
     page.chart(parts, "entity-volume", charts.timelines_chart(
-        timeline.assign(entity=name + " (" + timeline.label + ")"), unit))  # fmt: skip
+        timeline.assign(entity=name + " (" + timeline.label + ")"), unit, name))  # fmt: skip
     parts.append(paragraph(SENTIMENT_NOTE, "note"))
     page.chart(parts, "entity-sentiment", charts.sentiment_chart(
         timeline, unit, "sentences", f"Mean sentiment of sentences naming {name} (unit: sentence)"))  # fmt: skip
@@ -206,7 +212,7 @@ def entity_report(out: queries.Output, name: str) -> Page:
         quotes.append(
             f"<p><b>{html.escape(row.side)}</b> ({row.score:+.3f}) · "
             f'<a href="{html.escape(link)}">{html.escape(row.title or row.source_path)}</a> '
-            f"({row.published_date or 'undated'})</p>"
+            f"({_day(row.published_date)})</p>"
             f"<blockquote>{html.escape(_sentence(row.context, int(row.offset)))}</blockquote>"
         )
     return page

@@ -83,9 +83,9 @@ def entity_sentiment_chart(frame: pd.DataFrame, label: str) -> alt.Chart:
     return (rule + point).properties(width=320, height=max(120, 18 * len(data)))
 
 
-def timelines_chart(frame: pd.DataFrame, unit: str) -> alt.Chart:
+def timelines_chart(frame: pd.DataFrame, unit: str, subject: str = "the top entities") -> alt.Chart:
     return (
-        alt.Chart(frame, title=f"Articles per {unit} naming the top entities")
+        alt.Chart(frame, title=f"Articles per {unit} naming {subject}")
         .mark_line(point=True)
         .encode(
             x=alt.X("period:T", title=PERIOD_TITLES[unit]),

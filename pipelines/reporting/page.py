@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from pathlib import Path
 
 import altair as alt
 import pandas as pd
+
+from transforms.language import cache_dir
 
 SENTIMENT_NOTE = (
     "Sentiment is VADER's compound score (−1 most negative, +1 most positive) of each sentence. "
@@ -39,6 +42,27 @@ blockquote { margin: 6px 0 12px 0; padding-left: 10px; border-left: 3px solid #c
 """
 
 
+def vega_embed_bundle() -> str:
+    """Vega, Vega-Lite and vega-embed as one script, from vl-convert-python (offline). Bundling
+    takes seconds, so it is kept in the newsbeam cache directory, keyed by the versions."""
+    import vl_convert
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    vl_version = vl_version_for_vl_convert()
+    path = cache_dir() / f"vega-embed-vlc{vl_convert.__version__}-vl{vl_version}.js"
+    if path.exists():
+        return path.read_text(encoding="utf-8")
+    bundle = vl_convert.javascript_bundle(vl_version=vl_version)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staged = path.with_suffix(f".{os.getpid()}.tmp")
+        staged.write_text(bundle, encoding="utf-8")
+        os.replace(staged, path)
+    except OSError:
+        pass  # an unwritable cache only costs the time
+    return bundle
+
+
 class Page:
     """Sections of HTML and charts, rendered into one file."""
 
@@ -57,10 +81,7 @@ class Page:
         parts.append(f'<div class="chart" id="chart-{name}"></div>')
 
     def render(self) -> str:
-        import vl_convert
-        from altair.utils._importers import vl_version_for_vl_convert
-
-        bundle = vl_convert.javascript_bundle(vl_version=vl_version_for_vl_convert())
+        bundle = vega_embed_bundle()
         nav = "".join(f'<a href="#{a}">{html.escape(h)}</a>' for a, h, _ in self.sections)
         body = "".join(
             f'<section id="{a}"><h2>{html.escape(h)}</h2>{"".join(parts)}</section>'

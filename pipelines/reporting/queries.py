@@ -150,7 +150,7 @@ def top_entities(out: Output, top: int) -> pd.DataFrame:
     frame = out.frame(f"""
         WITH per_entity AS (
             SELECT canonical, label, sum(mentions) AS mentions,
-                   count(DISTINCT article_id) AS articles,
+                   count(*) AS articles,  -- one row per (article, entity, label)
                    count(sentiment_mean) AS scored_articles,
                    avg(sentiment_mean) AS mean, stddev_samp(sentiment_mean) AS sd
             FROM article_entities GROUP BY canonical, label),

@@ -239,3 +239,18 @@ def test_the_report_renders_offline_in_a_real_browser(real_report):
     assert "Inputs that are not articles, by error code" in dom
     assert "maria lopez" in dom  # a top PERSON, from article_entities
     assert sorted(p.name for p in (root / "png").glob("*.png"))[:2] == ["errors.png", "pairs.png"]
+
+
+def test_entity_page_shows_its_sentences_with_links(real_report, tmp_path):
+    root, _ = real_report
+    page = tmp_path / "lopez.html"
+    assert (
+        report.run(["--data", str(root / "out"), "--out", str(page), "--entity", "maria lopez"])
+        == 0
+    )
+    text = page.read_text()
+    assert "Articles per day naming maria lopez" in text
+    assert "Maria Lopez spoke in Madrid on Wednesday." in text
+    assert "(2018-12-19)" in text and "quoted-title.txt" in text
+    assert report.run(["--data", str(root / "out"), "--out", str(page), "--entity", "nobody"]) == 0
+    assert "No dated mention of &#x27;nobody&#x27;" in page.read_text()
