@@ -32,6 +32,7 @@ from schemas import (
     ENTITY_DAILY,
     ENTITY_PAIRS_DAILY,
     ERRORS,
+    PLACE_DAILY,
 )
 from transforms.dedupe import DropDuplicates
 from transforms.parse import ParseArticles
@@ -53,7 +54,7 @@ def new_run_id() -> str:
 
 
 def build_pipeline(pipeline: beam.Pipeline, config: JobConfig, run: GraphRun) -> None:
-    """The graph: read -> parse -> dedupe -> tag -> derive rollups -> write seven datasets;
+    """The graph: read -> parse -> dedupe -> tag -> derive rollups -> write eight datasets;
     every error flows to `errors`."""
     staging, previous = str(run.staging), str(run.previous) if run.previous else None
     raw = pipeline | "ReadRawFiles" >> ReadRawFiles(run.paths, run.run_id, config.max_file_bytes)
@@ -80,6 +81,7 @@ def build_pipeline(pipeline: beam.Pipeline, config: JobConfig, run: GraphRun) ->
         | "WriteEntityDaily" >> WriteDataset(ENTITY_DAILY, staging, lists=True),
         rollups.entity_pairs_daily
         | "WriteEntityPairsDaily" >> WriteDataset(ENTITY_PAIRS_DAILY, staging, lists=True),
+        rollups.place_daily | "WritePlaceDaily" >> WriteDataset(PLACE_DAILY, staging, lists=True),
         rollups.touched,
     )
     _ = written | "AwaitWriters" >> AwaitWriters()

@@ -11,6 +11,7 @@ from schemas.datasets import (
     ENTITY_PAIRS_DAILY,
     ERRORS,
     INPUT_FILES,
+    PLACE_DAILY,
     ROLLUPS,
     UNDATED_PARTITION,
     Dataset,
@@ -28,6 +29,7 @@ from schemas.records import (
     ErrorRecord,
     InputFile,
     ParsedArticle,
+    PlaceDay,
     PublishedArticle,
 )
 
@@ -42,6 +44,7 @@ RECORDS: dict[str, type] = {
     ENTITY_DAILY.name: EntityDay,
     ENTITY_PAIRS_DAILY.name: EntityPairDay,
     INPUT_FILES.name: InputFile,
+    PLACE_DAILY.name: PlaceDay,
 }
 
 __all__ = [
@@ -55,6 +58,7 @@ __all__ = [
     "ENTITY_PAIRS_DAILY",
     "ERRORS",
     "INPUT_FILES",
+    "PLACE_DAILY",
     "RECORDS",
     "ROLLUPS",
     "UNDATED_PARTITION",
@@ -68,6 +72,7 @@ __all__ = [
     "ErrorRecord",
     "InputFile",
     "ParsedArticle",
+    "PlaceDay",
     "PublishedArticle",
     "file_of",
     "record_path",

@@ -83,6 +83,14 @@ ENTITIES = Dataset(
             pa.field("canonical", pa.string(), nullable=False),
             pa.field("canonical_label", pa.string(), nullable=False),
             pa.field("published_date", pa.date32()),
+            # GPE and LOC mentions resolved to a place (transforms/places.py); null otherwise.
+            pa.field("country_code", pa.string()),
+            pa.field("place_id", pa.string()),
+            pa.field("place_name", pa.string()),
+            pa.field("place_kind", pa.string()),
+            pa.field("latitude", pa.float64()),
+            pa.field("longitude", pa.float64()),
+            pa.field("place_method", pa.string()),
         ]
     ),
 )
@@ -168,9 +176,30 @@ ENTITY_PAIRS_DAILY = Dataset(
     ),
 )
 
+PLACE_DAILY = Dataset(
+    name="place_daily",
+    partitioned=True,
+    keys=("published_date", "place_id"),
+    schema=pa.schema(
+        [
+            pa.field("published_date", pa.date32()),
+            pa.field("country_code", pa.string()),
+            pa.field("place_id", pa.string(), nullable=False),
+            pa.field("place_name", pa.string(), nullable=False),
+            pa.field("place_kind", pa.string(), nullable=False),
+            pa.field("latitude", pa.float64()),
+            pa.field("longitude", pa.float64()),
+            pa.field("articles", pa.int32(), nullable=False),
+            pa.field("mentions", pa.int32(), nullable=False),
+            pa.field("sentences", pa.int32(), nullable=False),
+            pa.field("sentiment_mean", pa.float64()),
+        ]
+    ),
+)
+
 # Derived from `entities` in the Beam graph for every partition a run touches
 # (transforms/rollups.py).
-ROLLUPS = (ARTICLE_ENTITIES, ENTITY_DAILY, ENTITY_PAIRS_DAILY)
+ROLLUPS = (ARTICLE_ENTITIES, ENTITY_DAILY, ENTITY_PAIRS_DAILY, PLACE_DAILY)
 
 # Not a dataset for readers: the state of an output version, one row per input file it holds
 # rows for. Incremental runs compare it with the files they find.

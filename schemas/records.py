@@ -69,6 +69,13 @@ class EntityMention(NamedTuple):
     canonical: str  # stable key of the entity named (see transforms/canonical.py)
     canonical_label: str  # the label the alias table assigns, else `label`
     published_date: dt.date | None
+    country_code: str | None = None  # GPE/LOC mentions resolved to a place; None otherwise
+    place_id: str | None = None
+    place_name: str | None = None
+    place_kind: str | None = None  # country | region | city | multinational
+    latitude: float | None = None
+    longitude: float | None = None
+    place_method: str | None = None  # qualifier | unique | context | prior | unresolved
 
 
 class ErrorRecord(NamedTuple):
@@ -142,3 +149,19 @@ class InputFile(NamedTuple):
     size: int
     sha256: str
     run_id: str = ""  # the run whose rows for this file are published
+
+
+class PlaceDay(NamedTuple):
+    """One row of `place_daily`: one resolved place on one publication date."""
+
+    published_date: dt.date | None
+    country_code: str | None
+    place_id: str
+    place_name: str
+    place_kind: str
+    latitude: float | None
+    longitude: float | None
+    articles: int
+    mentions: int
+    sentences: int  # distinct scored sentences naming it
+    sentiment_mean: float | None

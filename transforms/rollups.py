@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from schemas import ArticleEntity, EntityDay, EntityMention, EntityPairDay
+from schemas import ArticleEntity, EntityDay, EntityMention, EntityPairDay, PlaceDay
 from schemas.datasets import ENTITIES
 from transforms.runner_compat import Outputs, split_outputs
 from transforms.write import partition_dir, partition_of
@@ -45,12 +45,18 @@ DailyContribution = tuple[tuple[DayKey, str, str], int, tuple[float, ...]]
 PairContribution = tuple[tuple[DayKey, str, str, str, str], int]
 
 
+# (day, place_id) -> (place columns, mentions, distinct scored sentence scores)
+PlaceContribution = tuple[tuple[DayKey, str], tuple, int, tuple[float, ...]]
+_PLACE_COLUMNS = ("country_code", "place_name", "place_kind", "latitude", "longitude")
+
+
 class ArticleRollups(NamedTuple):
-    """What one article adds to the three rollups."""
+    """What one article adds to the rollups."""
 
     article_entities: list[ArticleEntity]
     daily: list[DailyContribution]
     pairs: list[PairContribution]
+    places: list[PlaceContribution]
 
 
 def _position(mention: EntityMention) -> int:
@@ -100,9 +106,10 @@ def article_rollups(
         if mention.sentence_sentiment_compound is not None:
             entry[2].setdefault(sentence, mention.sentence_sentiment_compound)
         by_sentence.setdefault(sentence, set()).add(entity)
+    first = mentions[0] if mentions else None
+    places = _place_contributions(mentions, day_key(first.published_date)) if first else []
     if not by_entity:
-        return ArticleRollups([], [], [])
-    first = mentions[0]
+        return ArticleRollups([], [], [], places)
     day = day_key(first.published_date)
     rows, daily = [], []
     for (canonical, label), (count, position, scores) in sorted(by_entity.items()):
@@ -120,7 +127,26 @@ def article_rollups(
             )
         )
         daily.append(((day, canonical, label), count, values))
-    return ArticleRollups(rows, daily, _pair_contributions(day, by_entity, by_sentence))
+    return ArticleRollups(rows, daily, _pair_contributions(day, by_entity, by_sentence), places)
+
+
+def _place_contributions(mentions: Sequence[EntityMention], day: DayKey) -> list[PlaceContribution]:
+    """Per resolved place: its columns, mentions and distinct scored sentences."""
+    by_place: dict[str, list] = {}
+    for mention in mentions:
+        if mention.place_id is None:
+            continue
+        entry = by_place.setdefault(
+            mention.place_id, [tuple(getattr(mention, c) for c in _PLACE_COLUMNS), 0, {}]
+        )
+        entry[1] += 1
+        if mention.sentence_sentiment_compound is not None:
+            entry[2].setdefault((mention.field, mention.sentence_index),
+                                mention.sentence_sentiment_compound)  # fmt: skip
+    return [
+        ((day, place_id), columns, count, tuple(scores.values()))
+        for place_id, (columns, count, scores) in sorted(by_place.items())
+    ]
 
 
 def _pair_contributions(
@@ -224,10 +250,51 @@ class EntityPairsDailyFn(beam.CombineFn):
         ]
 
 
+class PlaceDailyFn(beam.CombineFn):
+    """Per-article place contributions of one partition -> its `place_daily` rows."""
+
+    def create_accumulator(self) -> dict:
+        return {}
+
+    def add_input(self, accumulator: dict, contributions: list[PlaceContribution]) -> dict:
+        for key, columns, mentions, scores in contributions:
+            entry = accumulator.get(key)
+            if entry is None:
+                accumulator[key] = [columns, 1, mentions, list(scores)]
+            else:
+                entry[1] += 1
+                entry[2] += mentions
+                entry[3].extend(scores)
+        return accumulator
+
+    def merge_accumulators(self, accumulators: Iterable[dict]) -> dict:
+        merged: dict = {}
+        for accumulator in accumulators:
+            for key, (columns, articles, mentions, scores) in accumulator.items():
+                entry = merged.get(key)
+                if entry is None:
+                    merged[key] = [columns, articles, mentions, list(scores)]
+                else:
+                    entry[1] += articles
+                    entry[2] += mentions
+                    entry[3].extend(scores)
+        return merged
+
+    def extract_output(self, accumulator: dict) -> list[PlaceDay]:
+        rows = []
+        for (day, place_id), (columns, articles, mentions, scores) in sorted(
+            accumulator.items(), key=lambda item: (item[0][1], item[0][0])
+        ):
+            country, name, kind, latitude, longitude = columns
+            rows.append(PlaceDay(_date_of(day), country, place_id, name, kind, latitude, longitude,
+                                 articles, mentions, len(scores), _mean(scores)))  # fmt: skip
+        return rows
+
+
 def compute_rollups(
     mentions: Iterable[EntityMention], excluded_labels: Iterable[str]
-) -> tuple[list[ArticleEntity], list[EntityDay], list[EntityPairDay]]:
-    """The three rollups of a set of mentions, in one process: the same functions the graph
+) -> tuple[list[ArticleEntity], list[EntityDay], list[EntityPairDay], list[PlaceDay]]:
+    """The four rollups of a set of mentions, in one process: the same functions the graph
     runs, for tests and for reading a dataset back by hand. Mentions of one article must be
     in title-then-body order."""
     excluded = frozenset(excluded_labels)
@@ -237,17 +304,20 @@ def compute_rollups(
     rows: list[ArticleEntity] = []
     daily: dict = {}
     pairs: dict = {}
-    daily_fn, pairs_fn = EntityDailyFn(), EntityPairsDailyFn()
+    places: dict = {}
+    daily_fn, pairs_fn, places_fn = EntityDailyFn(), EntityPairsDailyFn(), PlaceDailyFn()
     for article_mentions in by_article.values():
         derived = article_rollups(article_mentions, excluded)
         rows.extend(derived.article_entities)
         partition = partition_of(article_mentions[0].published_date)
         daily_fn.add_input(daily.setdefault(partition, {}), derived.daily)
         pairs_fn.add_input(pairs.setdefault(partition, {}), derived.pairs)
+        places_fn.add_input(places.setdefault(partition, {}), derived.places)
     return (
         sorted(rows),
         [row for p in sorted(daily) for row in daily_fn.extract_output(daily[p])],
         [row for p in sorted(pairs) for row in pairs_fn.extract_output(pairs[p])],
+        [row for p in sorted(places) for row in places_fn.extract_output(places[p])],
     )
 
 
@@ -263,10 +333,12 @@ class _DeriveArticleRollupsFn(beam.DoFn):
 
     def process(self, mentions: list[EntityMention]) -> Iterator[tuple[str, object]]:
         derived = article_rollups(mentions, self._excluded)
+        partition = partition_of(mentions[0].published_date)
+        if derived.places:
+            yield "places", (partition, derived.places)
         if not derived.article_entities:
             return
         self._articles.inc()
-        partition = partition_of(mentions[0].published_date)
         yield "article_entities", derived.article_entities
         yield "daily", (partition, derived.daily)
         if derived.pairs:
@@ -309,8 +381,9 @@ def _write_marker(partition: tuple[int, int], directory: str) -> tuple[int, int]
 
 
 class DeriveRollups(beam.PTransform):
-    """Mentions (one list per article) -> `article_entities` (lists of rows), `entity_daily`
-    and `entity_pairs_daily` (one list of rows per partition), for every partition touched.
+    """Mentions (one list per article) -> `article_entities` (lists of rows), `entity_daily`,
+    `entity_pairs_daily` and `place_daily` (one list of rows per partition), for every
+    partition touched.
 
     `dropped` holds (article_id, partition) of published articles this run removes; with a
     `previous_version`, the published mentions of every touched partition are read and
@@ -356,7 +429,7 @@ class DeriveRollups(beam.PTransform):
             mentions = (new_mentions, published) | "AllMentions" >> beam.Flatten()
         derived = split_outputs(
             mentions | "DeriveArticleRollups" >> beam.ParDo(_DeriveArticleRollupsFn(self._excluded)),
-            "article_entities", "daily", "pairs",
+            "article_entities", "daily", "pairs", "places",
         )  # fmt: skip
         return Outputs(
             {
@@ -368,5 +441,8 @@ class DeriveRollups(beam.PTransform):
                 "entity_pairs_daily": derived.pairs
                 | "CombinePairs" >> beam.CombinePerKey(EntityPairsDailyFn())
                 | "PairRows" >> beam.Values(),
+                "place_daily": derived.places
+                | "CombinePlaces" >> beam.CombinePerKey(PlaceDailyFn())
+                | "PlaceRows" >> beam.Values(),
             }
         )

@@ -376,4 +376,4 @@ def test_entity_pairs_daily_without_pairs_is_empty():
 
 
 def test_rollups_of_no_mentions_are_empty():
-    assert compute_rollups([], []) == ([], [], [])
+    assert compute_rollups([], []) == ([], [], [], [])

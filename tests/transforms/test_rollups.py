@@ -13,6 +13,7 @@ from transforms.rollups import DeriveRollups, compute_rollups
 from transforms.write import write_table
 
 JAN, FEB = dt.date(2019, 1, 10), dt.date(2019, 2, 3)
+ROLLUP_NAMES = ("article_entities", "entity_daily", "entity_pairs_daily", "place_daily")
 
 
 def _m(article: str, canonical: str, sentence: int, score, date, start: int) -> EntityMention:
@@ -38,7 +39,7 @@ def test_full_run_rollups_equal_the_in_process_computation(tmp_path):
             pipeline | "New" >> beam.Create(NEW),
             pipeline | "Dropped" >> beam.Create([]),
         ) | DeriveRollups(["DATE"], str(tmp_path / "touched"))
-        for index, name in enumerate(("article_entities", "entity_daily", "entity_pairs_daily")):
+        for index, name in enumerate(ROLLUP_NAMES):
             rows = rollups[name] | f"Flat{name}" >> beam.FlatMap(lambda rows: rows)
             assert_that(rows, equal_to(expected[index]), label=f"Check{name}")
     daily = {(r.canonical, r.published_date): r for r in expected[1]}
@@ -61,7 +62,7 @@ def test_incremental_run_recombines_published_mentions_of_touched_partitions_onl
             pipeline | "New" >> beam.Create(NEW),
             pipeline | "Dropped" >> beam.Create([("gone", (2019, 1))]),
         ) | DeriveRollups(["DATE"], str(tmp_path / "touched"), str(previous))
-        for index, name in enumerate(("article_entities", "entity_daily", "entity_pairs_daily")):
+        for index, name in enumerate(ROLLUP_NAMES):
             rows = rollups[name] | f"Flat{name}" >> beam.FlatMap(lambda rows: rows)
             assert_that(rows, equal_to(expected[index]), label=f"Check{name}")
     daily = {(r.canonical, r.published_date): r for r in expected[1]}

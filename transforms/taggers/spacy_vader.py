@@ -26,6 +26,14 @@ from spacy.attrs import IS_PUNCT, IS_SPACE
 
 from schemas import Article, EntityMention, ParsedArticle
 from transforms.canonical import AliasTable, canonical_names, load_aliases
+from transforms.places import (
+    PLACE_LABELS,
+    Gazetteer,
+    Resolved,
+    gazetteer_version,
+    load_gazetteer,
+    resolve_places,
+)
 from transforms.taggers.base import ArticleTagger, TaggedArticle
 from transforms.taggers.spacy_models import (
     PARAGRAPH_BREAKS,
@@ -133,17 +141,47 @@ def _analyse(docs_with_offsets: Iterable[tuple[Any, int]], model: LoadedModel) -
     return _FieldResult(starts, scores, entities, words)
 
 
+def _places(found: list, article: ParsedArticle, gazetteer: Gazetteer) -> list[Resolved | None]:
+    """GPE and LOC mentions resolved together (transforms/places.py); None for the others."""
+    positions = [i for i, (_, (_, label, _, _)) in enumerate(found) if label in PLACE_LABELS]
+    resolved = resolve_places(
+        [(found[i][1][0], found[i][0], found[i][1][2], found[i][1][3]) for i in positions],
+        {"title": article.title or "", "body": article.body},
+        gazetteer,
+    )
+    places: list[Resolved | None] = [None] * len(found)
+    for i, result in zip(positions, resolved, strict=True):
+        places[i] = result
+    return places
+
+
+def _place_fields(resolved: Resolved | None) -> dict:
+    if resolved is None:
+        return {}
+    place = resolved.place
+    if place is None:
+        return {"place_method": resolved.method}
+    return {"country_code": place.country_code, "place_id": place.place_id,
+            "place_name": place.name, "place_kind": place.kind, "latitude": place.latitude,
+            "longitude": place.longitude, "place_method": resolved.method}  # fmt: skip
+
+
 def _mentions(
-    fields: Sequence[tuple[str, _FieldResult]], article: ParsedArticle, aliases: AliasTable
+    fields: Sequence[tuple[str, _FieldResult]],
+    article: ParsedArticle,
+    aliases: AliasTable,
+    gazetteer: Gazetteer,
 ) -> list[EntityMention]:
-    """The article's mentions, title first; canonical names are resolved over all of them."""
+    """The article's mentions, title first; canonical names and places are resolved over all
+    of them."""
     found = [(field, entity) for field, result in fields for entity in result.entities]
     names = canonical_names([(text, label) for _, (text, label, _, _) in found], aliases)
+    places = _places(found, article, gazetteer)
     paragraph_starts = [0, *(m.end() for m in _PARAGRAPH_BREAK.finditer(article.body))]
     results = dict(fields)
     mentions = []
-    for (field, (text, label, start, end)), (canonical, canonical_label) in zip(
-        found, names, strict=True
+    for (field, (text, label, start, end)), (canonical, canonical_label), place in zip(
+        found, names, places, strict=True
     ):
         result = results[field]
         index = max(bisect.bisect_right(result.sentence_starts, start) - 1, 0)
@@ -163,6 +201,7 @@ def _mentions(
                 canonical=canonical,
                 canonical_label=canonical_label,
                 published_date=article.published_date,
+                **_place_fields(place),
             )
         )
     return mentions
@@ -234,9 +273,10 @@ def _build_rows(
     run_id: str,
     processed_at: dt.datetime,
     aliases: AliasTable,
+    gazetteer: Gazetteer,
 ) -> tuple[Article, list[EntityMention]]:
     fields = [("title", title), ("body", body)] if title else [("body", body)]
-    mentions = _mentions(fields, article, aliases)
+    mentions = _mentions(fields, article, aliases, gazetteer)
     title_compound = None
     if title is not None and model.analyzer is not None:
         if title.sentence_starts == [0] and len(title.sentence_scores) == 1:
@@ -273,10 +313,12 @@ def tag_articles(
     run_id: str,
     processed_at: dt.datetime,
     aliases: AliasTable | None = None,
+    gazetteer: Gazetteer | None = None,
 ) -> Iterator[tuple[Article, list[EntityMention]]]:
     """Tags a batch; `models` maps language -> LoadedModel, with None for undetected languages;
     languages with no model of their own get `untagged_model()`."""
     aliases = aliases or load_aliases()
+    gazetteer = gazetteer or load_gazetteer()
     by_model: dict[int, list[int]] = collections.defaultdict(list)
     chosen: list[LoadedModel] = []
     for position, article in enumerate(articles):
@@ -297,6 +339,7 @@ def tag_articles(
             run_id=run_id,
             processed_at=processed_at,
             aliases=aliases,
+            gazetteer=gazetteer,
         )
 
 
@@ -305,6 +348,7 @@ class SpacyVaderModels(NamedTuple):
 
     by_language: dict[str | None, LoadedModel]
     aliases: AliasTable
+    gazetteer: Gazetteer
 
 
 @dataclasses.dataclass(frozen=True)
@@ -320,7 +364,7 @@ class SpacyVaderTagger(ArticleTagger[SpacyVaderModels]):
         loaded = {language: _load_cached(name) for language, name in self.models}
         loaded[None] = next(iter(loaded.values()))
         path = Path(self.aliases_path) if self.aliases_path else None
-        return SpacyVaderModels(loaded, load_aliases(path))
+        return SpacyVaderModels(loaded, load_aliases(path), load_gazetteer())
 
     def tag_batch(
         self,
@@ -332,7 +376,7 @@ class SpacyVaderTagger(ArticleTagger[SpacyVaderModels]):
     ) -> Iterator[TaggedArticle]:
         for article, mentions in tag_articles(
             model.by_language, articles, run_id=run_id, processed_at=processed_at,
-            aliases=model.aliases,
+            aliases=model.aliases, gazetteer=model.gazetteer,
         ):  # fmt: skip
             yield TaggedArticle(article, mentions)
 
@@ -346,6 +390,7 @@ class SpacyVaderTagger(ArticleTagger[SpacyVaderModels]):
             "entity_aliases": load_aliases(
                 Path(self.aliases_path) if self.aliases_path else None
             ).version,
+            "gazetteer": gazetteer_version(),
         }
 
     def model_ids(self) -> frozenset[str]:
