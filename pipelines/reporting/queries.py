@@ -44,7 +44,7 @@ class Output:
         self.db = duckdb.connect()
         self.db.execute("SET threads TO 2")
         for name in ("articles", "entities", "article_entities", "entity_daily",
-                     "entity_pairs_daily", "errors", "duplicates"):  # fmt: skip
+                     "entity_pairs_daily", "place_daily", "errors", "duplicates"):  # fmt: skip
             self._view(name)
 
     def _view(self, name: str) -> None:
@@ -280,3 +280,24 @@ def entity_sentences(out: Output, canonical: str, limit: int = 5) -> pd.DataFram
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def places_by_country(out: Output) -> pd.DataFrame:
+    """Mentions of places in each country (the country itself, its regions and cities) and
+    the mean sentiment of the sentences naming them (unit: a sentence)."""
+    return out.frame("""
+        SELECT country_code, sum(mentions) AS mentions,
+               sum(sentences * sentiment_mean) / nullif(sum(sentences), 0) AS mean,
+               sum(sentences) AS sentences
+        FROM place_daily WHERE country_code IS NOT NULL
+        GROUP BY ALL ORDER BY mentions DESC""")
+
+
+def top_cities(out: Output, limit: int = 40) -> pd.DataFrame:
+    return out.frame(f"""
+        SELECT place_name, country_code, any_value(latitude) AS latitude,
+               any_value(longitude) AS longitude, sum(mentions) AS mentions,
+               sum(sentences * sentiment_mean) / nullif(sum(sentences), 0) AS mean
+        FROM place_daily WHERE place_kind = 'city'
+        GROUP BY place_id, place_name, country_code
+        ORDER BY mentions DESC, place_name LIMIT {int(limit)}""")

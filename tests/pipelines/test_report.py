@@ -238,6 +238,7 @@ def test_the_report_renders_offline_in_a_real_browser(real_report):
     assert ">6</div>" in dom and "articles" in dom  # the overview card: 6 articles
     assert "Inputs that are not articles, by error code" in dom
     assert "maria lopez" in dom  # a top PERSON, from article_entities
+    assert "Where the news happens: places named, by country and city" in dom  # the map
     assert sorted(p.name for p in (root / "png").glob("*.png"))[:2] == ["errors.png", "pairs.png"]
 
 
