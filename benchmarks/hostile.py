@@ -13,14 +13,12 @@ import argparse
 import json
 import os
 import socket
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from benchmarks.corpus import write_corpus as write_normal_corpus
-from benchmarks.throughput import TreeMemory
+from benchmarks.throughput import run_measured
 
 HUGE_TITLE = "Budget " * 700_000  # 4.9 million characters
 BILLION_LAUGHS = "\n".join(
@@ -92,14 +90,8 @@ def main(argv: list[str] | None = None) -> None:
         write_normal_corpus(raw / "normal", args.normal)
         command = [sys.executable, "-m", "pipelines.tag_articles", "--input", str(raw),
                    "--output", str(Path(scratch) / "out"), "--max-file-bytes", "8000000"]  # fmt: skip
-        start = time.perf_counter()
-        process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        with TreeMemory(process.pid) as memory:
-            stdout, _ = process.communicate()
-        seconds = time.perf_counter() - start
-        print(stdout)
+        run = run_measured(command)
+        print(run.stdout)
         import pandas as pd
 
         errors = pd.read_parquet(Path(scratch) / "out" / "errors")
@@ -107,8 +99,8 @@ def main(argv: list[str] | None = None) -> None:
             Path(p).relative_to(raw).as_posix(): c
             for p, c in zip(errors.source_path, errors.error_code, strict=True)
         }
-        print(json.dumps({"exit_code": process.returncode, "seconds": round(seconds, 1),
-                          "peak_rss_mb": round(memory.peak / 2**20), "errors": ended}, indent=1))  # fmt: skip
+        print(json.dumps({"exit_code": run.returncode, "seconds": round(run.seconds, 1),
+                          "peak_rss_mb": round(run.peak_rss / 2**20), "errors": ended}, indent=1))  # fmt: skip
 
 
 if __name__ == "__main__":

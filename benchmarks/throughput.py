@@ -33,6 +33,7 @@ import threading
 import time
 from pathlib import Path
 from statistics import median
+from typing import NamedTuple
 
 import pipelines  # noqa: F401  (silences Beam's import-time log noise in the workers)
 from benchmarks.corpus import write_corpus
@@ -151,6 +152,23 @@ def measure_spacy_pipe(articles: list[dict], workers: int, batch_size: int) -> d
     return {"seconds": seconds, "words": words, "wps": words / seconds, "peak_rss": memory.peak}
 
 
+class MeasuredRun(NamedTuple):
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_rss: int  # bytes, the whole process tree's sampled peak
+
+
+def run_measured(command: list[str]) -> MeasuredRun:
+    """Runs a command; its wall time and the peak memory of its process tree."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with TreeMemory(process.pid) as memory:
+        stdout, stderr = process.communicate()
+    return MeasuredRun(process.returncode, stdout, stderr, time.perf_counter() - start, memory.peak)
+
+
 def measure_pipeline(corpus: Path, workers: int, runner_args: list[str] | None = None) -> dict:
     with tempfile.TemporaryDirectory() as output:
         command = [sys.executable, "-m", "pipelines.tag_articles", "--input", str(corpus),
@@ -164,18 +182,13 @@ def measure_pipeline(corpus: Path, workers: int, runner_args: list[str] | None =
                 "--direct_running_mode",
                 "multi_processing",
             ]
-        start = time.perf_counter()
-        process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        with TreeMemory(process.pid) as memory:
-            _, stderr = process.communicate()
-        seconds = time.perf_counter() - start
-        if process.returncode != 0:
-            raise RuntimeError(f"pipeline failed ({process.returncode}): {stderr[-2000:]}")
+        run = run_measured(command)
+        if run.returncode != 0:
+            raise RuntimeError(f"pipeline failed ({run.returncode}): {run.stderr[-2000:]}")
+        seconds = run.seconds
         manifest = json.loads(next(Path(output, "_runs").glob("*.json")).read_text())
     words = manifest["this_run"]["words"]
-    return {"seconds": seconds, "words": words, "wps": words / seconds, "peak_rss": memory.peak,
+    return {"seconds": seconds, "words": words, "wps": words / seconds, "peak_rss": run.peak_rss,
             "articles": manifest["this_run"]["articles"]}  # fmt: skip
 
 

@@ -171,35 +171,49 @@ def _spread(scores: list[float]) -> tuple[float | None, float | None]:
     return mean, math.sqrt(math.fsum((score - mean) ** 2 for score in scores) / len(scores))
 
 
-class EntityDailyFn(beam.CombineFn):
-    """Per-article daily contributions of one partition -> its `entity_daily` rows."""
+class _KeyedTotalsFn(beam.CombineFn):
+    """Per-article contributions of one partition, added up per key: integer totals (articles,
+    mentions, ...) and, with `scored`, the list of sentence scores behind the key's mean."""
+
+    scored = True
 
     def create_accumulator(self) -> dict:
         return {}
 
-    def add_input(self, accumulator: dict, contributions: list[DailyContribution]) -> dict:
-        for key, mentions, scores in contributions:
-            entry = accumulator.get(key)
-            if entry is None:
-                accumulator[key] = [1, mentions, list(scores)]
-            else:
-                entry[0] += 1
-                entry[1] += mentions
-                entry[2].extend(scores)
+    def _entry(self, contribution) -> tuple[tuple, list]:
+        """A contribution as (key, [1 article, other totals..., (scores)])."""
+        raise NotImplementedError
+
+    def _add(self, accumulator: dict, key: tuple, entry: list) -> None:
+        current = accumulator.get(key)
+        if current is None:
+            accumulator[key] = [*entry[:-1], list(entry[-1])] if self.scored else list(entry)
+            return
+        totals = len(entry) - 1 if self.scored else len(entry)
+        for i in range(totals):
+            current[i] += entry[i]
+        if self.scored:
+            current[-1].extend(entry[-1])
+
+    def add_input(self, accumulator: dict, contributions: list) -> dict:
+        for contribution in contributions:
+            self._add(accumulator, *self._entry(contribution))
         return accumulator
 
     def merge_accumulators(self, accumulators: Iterable[dict]) -> dict:
         merged: dict = {}
         for accumulator in accumulators:
-            for key, (articles, mentions, scores) in accumulator.items():
-                entry = merged.get(key)
-                if entry is None:
-                    merged[key] = [articles, mentions, list(scores)]
-                else:
-                    entry[0] += articles
-                    entry[1] += mentions
-                    entry[2].extend(scores)
+            for key, entry in accumulator.items():
+                self._add(merged, key, entry)
         return merged
+
+
+class EntityDailyFn(_KeyedTotalsFn):
+    """Daily contributions -> `entity_daily` rows, by (canonical, label, date)."""
+
+    def _entry(self, contribution: DailyContribution) -> tuple[tuple, list]:
+        key, mentions, scores = contribution
+        return key, [1, mentions, scores]
 
     def extract_output(self, accumulator: dict) -> list[EntityDay]:
         rows = []
@@ -207,41 +221,19 @@ class EntityDailyFn(beam.CombineFn):
             accumulator.items(), key=lambda item: (item[0][1], item[0][2], item[0][0])
         ):
             mean, std = _spread(scores)
-            rows.append(
-                EntityDay(
-                    _date_of(day), canonical, label, articles, mentions, len(scores), mean, std
-                )
-            )
+            rows.append(EntityDay(_date_of(day), canonical, label, articles, mentions,
+                                  len(scores), mean, std))  # fmt: skip
         return rows
 
 
-class EntityPairsDailyFn(beam.CombineFn):
-    """Per-article pair contributions of one partition -> its `entity_pairs_daily` rows."""
+class EntityPairsDailyFn(_KeyedTotalsFn):
+    """Pair contributions -> `entity_pairs_daily` rows, by (date, pair)."""
 
-    def create_accumulator(self) -> dict:
-        return {}
+    scored = False
 
-    def add_input(self, accumulator: dict, contributions: list[PairContribution]) -> dict:
-        for key, sentences in contributions:
-            entry = accumulator.get(key)
-            if entry is None:
-                accumulator[key] = [1, sentences]
-            else:
-                entry[0] += 1
-                entry[1] += sentences
-        return accumulator
-
-    def merge_accumulators(self, accumulators: Iterable[dict]) -> dict:
-        merged: dict = {}
-        for accumulator in accumulators:
-            for key, (articles, sentences) in accumulator.items():
-                entry = merged.get(key)
-                if entry is None:
-                    merged[key] = [articles, sentences]
-                else:
-                    entry[0] += articles
-                    entry[1] += sentences
-        return merged
+    def _entry(self, contribution: PairContribution) -> tuple[tuple, list]:
+        key, sentences = contribution
+        return key, [1, sentences]
 
     def extract_output(self, accumulator: dict) -> list[EntityPairDay]:
         return [
@@ -250,39 +242,16 @@ class EntityPairsDailyFn(beam.CombineFn):
         ]
 
 
-class PlaceDailyFn(beam.CombineFn):
-    """Per-article place contributions of one partition -> its `place_daily` rows."""
+class PlaceDailyFn(_KeyedTotalsFn):
+    """Place contributions -> `place_daily` rows, by (place, date)."""
 
-    def create_accumulator(self) -> dict:
-        return {}
-
-    def add_input(self, accumulator: dict, contributions: list[PlaceContribution]) -> dict:
-        for key, columns, mentions, scores in contributions:
-            entry = accumulator.get(key)
-            if entry is None:
-                accumulator[key] = [columns, 1, mentions, list(scores)]
-            else:
-                entry[1] += 1
-                entry[2] += mentions
-                entry[3].extend(scores)
-        return accumulator
-
-    def merge_accumulators(self, accumulators: Iterable[dict]) -> dict:
-        merged: dict = {}
-        for accumulator in accumulators:
-            for key, (columns, articles, mentions, scores) in accumulator.items():
-                entry = merged.get(key)
-                if entry is None:
-                    merged[key] = [columns, articles, mentions, list(scores)]
-                else:
-                    entry[1] += articles
-                    entry[2] += mentions
-                    entry[3].extend(scores)
-        return merged
+    def _entry(self, contribution: PlaceContribution) -> tuple[tuple, list]:
+        (day, place_id), columns, mentions, scores = contribution
+        return (day, place_id, *columns), [1, mentions, scores]
 
     def extract_output(self, accumulator: dict) -> list[PlaceDay]:
         rows = []
-        for (day, place_id), (columns, articles, mentions, scores) in sorted(
+        for (day, place_id, *columns), (articles, mentions, scores) in sorted(
             accumulator.items(), key=lambda item: (item[0][1], item[0][0])
         ):
             country, name, kind, latitude, longitude = columns

@@ -118,6 +118,7 @@ def test_errors_and_run_summary_balance(local_run):
         "article_entities": len(pd.read_parquet(output / "article_entities")),
         "entity_daily": len(pd.read_parquet(output / "entity_daily")),
         "entity_pairs_daily": len(pd.read_parquet(output / "entity_pairs_daily")),
+        "place_daily": len(pd.read_parquet(output / "place_daily")),
     }
     assert (
         "this run: 11 inputs = 6 articles + 4 errors + 1 duplicates (every file accounted for)"
@@ -213,3 +214,16 @@ def test_entity_rollups_are_written_and_load_with_pandas(local_run):
     assert lopez_madrid[["label_a", "label_b", "articles", "sentences"]].values.tolist() == [
         ["GPE", "PERSON", 1, 1]
     ]
+
+
+def test_place_mentions_are_resolved_and_rolled_up(local_run):
+    _, output, _ = local_run
+    entities = pd.read_parquet(output / "entities")
+    madrid = entities[entities.text == "Madrid"].iloc[0]
+    assert (madrid.country_code, madrid.place_kind, madrid.place_name) == ("ES", "city", "Madrid")
+    assert madrid.place_id.startswith("geonames:") and round(madrid.latitude) == 40
+    people = entities[entities.label == "PERSON"]
+    assert people.place_id.isna().all()  # only GPE and LOC mentions are places
+    daily = pd.read_parquet(output / "place_daily")
+    row = daily[daily.place_name == "Madrid"].iloc[0]
+    assert (row.published_date, row.articles, row.mentions) == (dt.date(2018, 12, 19), 1, 1)
