@@ -17,6 +17,7 @@ Within one article the order is fixed (title first, then by offset) and summed l
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import itertools
 import math
@@ -42,7 +43,9 @@ DayKey = int  # a date's proleptic ordinal, or _UNDATED
 # (day, canonical, label) -> (mentions, distinct scored sentence scores in first-mention order)
 DailyContribution = tuple[tuple[DayKey, str, str], int, tuple[float, ...]]
 # (day, canonical_a, label_a, canonical_b, label_b) -> sentences naming both
-PairContribution = tuple[tuple[DayKey, str, str, str, str], int]
+# (every pair key (day, a, b) of the article, {pair key: sentences naming both} where > 0)
+PairKey = tuple[DayKey, tuple[str, str], tuple[str, str]]
+PairContribution = tuple[list[PairKey], dict[PairKey, int]]
 
 
 # (day, place_id) -> (place columns, mentions, distinct scored sentence scores)
@@ -55,7 +58,7 @@ class ArticleRollups(NamedTuple):
 
     article_entities: list[ArticleEntity]
     daily: list[DailyContribution]
-    pairs: list[PairContribution]
+    pairs: PairContribution
     places: list[PlaceContribution]
 
 
@@ -109,7 +112,7 @@ def article_rollups(
     first = mentions[0] if mentions else None
     places = _place_contributions(mentions, day_key(first.published_date)) if first else []
     if not by_entity:
-        return ArticleRollups([], [], [], places)
+        return ArticleRollups([], [], ([], {}), places)
     day = day_key(first.published_date)
     rows, daily = [], []
     for (canonical, label), (count, position, scores) in sorted(by_entity.items()):
@@ -136,9 +139,10 @@ def _place_contributions(mentions: Sequence[EntityMention], day: DayKey) -> list
     for mention in mentions:
         if mention.place_id is None:
             continue
-        entry = by_place.setdefault(
-            mention.place_id, [tuple(getattr(mention, c) for c in _PLACE_COLUMNS), 0, {}]
-        )
+        entry = by_place.get(mention.place_id)
+        if entry is None:
+            columns = tuple(getattr(mention, c) for c in _PLACE_COLUMNS)
+            entry = by_place[mention.place_id] = [columns, 0, {}]
         entry[1] += 1
         if mention.sentence_sentiment_compound is not None:
             entry[2].setdefault((mention.field, mention.sentence_index),
@@ -151,16 +155,16 @@ def _place_contributions(mentions: Sequence[EntityMention], day: DayKey) -> list
 
 def _pair_contributions(
     day: DayKey, by_entity: dict[Entity, list], by_sentence: dict[tuple[str, int], set[Entity]]
-) -> list[PairContribution]:
-    """Every pair of the article's entities (a < b), with the sentences that name both."""
-    shared: dict[tuple[Entity, Entity], int] = {}
+) -> PairContribution:
+    """Every pair of the article's entities (a < b), and the sentences naming both (the few
+    pairs that share one). Keys reuse the entity tuples: an article has hundreds of pairs."""
+    shared: dict[PairKey, int] = {}
     for named in by_sentence.values():
-        for pair in itertools.combinations(sorted(named), 2):
-            shared[pair] = shared.get(pair, 0) + 1
-    return [
-        ((day, *a, *b), shared.get((a, b), 0))
-        for a, b in itertools.combinations(sorted(by_entity), 2)
-    ]
+        if len(named) > 1:
+            for a, b in itertools.combinations(sorted(named), 2):
+                key = (day, a, b)
+                shared[key] = shared.get(key, 0) + 1
+    return [(day, a, b) for a, b in itertools.combinations(sorted(by_entity), 2)], shared
 
 
 def _spread(scores: list[float]) -> tuple[float | None, float | None]:
@@ -226,19 +230,34 @@ class EntityDailyFn(_KeyedTotalsFn):
         return rows
 
 
-class EntityPairsDailyFn(_KeyedTotalsFn):
-    """Pair contributions -> `entity_pairs_daily` rows, by (date, pair)."""
+class EntityPairsDailyFn(beam.CombineFn):
+    """Pair contributions -> `entity_pairs_daily` rows, by (date, pair). Articles are counted
+    with `collections.Counter`'s C loop: pairs are the most numerous contribution."""
 
-    scored = False
+    def create_accumulator(self) -> tuple[collections.Counter, collections.Counter]:
+        return collections.Counter(), collections.Counter()
 
-    def _entry(self, contribution: PairContribution) -> tuple[tuple, list]:
-        key, sentences = contribution
-        return key, [1, sentences]
+    def add_input(self, accumulator, contribution: PairContribution):
+        articles, sentences = accumulator
+        keys, shared = contribution
+        articles.update(keys)
+        for key, count in shared.items():
+            sentences[key] += count
+        return accumulator
 
-    def extract_output(self, accumulator: dict) -> list[EntityPairDay]:
+    def merge_accumulators(self, accumulators):
+        articles, sentences = collections.Counter(), collections.Counter()
+        for other_articles, other_sentences in accumulators:
+            articles.update(other_articles)
+            sentences.update(other_sentences)
+        return articles, sentences
+
+    def extract_output(self, accumulator) -> list[EntityPairDay]:
+        articles, sentences = accumulator
         return [
-            EntityPairDay(_date_of(day), ca, la, cb, lb, articles, sentences)
-            for (day, ca, la, cb, lb), (articles, sentences) in sorted(accumulator.items())
+            EntityPairDay(_date_of(day), a[0], a[1], b[0], b[1], articles[key], sentences[key])
+            for key in sorted(articles)
+            for day, a, b in (key,)
         ]
 
 
@@ -280,7 +299,9 @@ def compute_rollups(
         rows.extend(derived.article_entities)
         partition = partition_of(article_mentions[0].published_date)
         daily_fn.add_input(daily.setdefault(partition, {}), derived.daily)
-        pairs_fn.add_input(pairs.setdefault(partition, {}), derived.pairs)
+        if partition not in pairs:
+            pairs[partition] = pairs_fn.create_accumulator()
+        pairs_fn.add_input(pairs[partition], derived.pairs)
         places_fn.add_input(places.setdefault(partition, {}), derived.places)
     return (
         sorted(rows),
@@ -310,7 +331,7 @@ class _DeriveArticleRollupsFn(beam.DoFn):
         self._articles.inc()
         yield "article_entities", derived.article_entities
         yield "daily", (partition, derived.daily)
-        if derived.pairs:
+        if derived.pairs[0]:
             yield "pairs", (partition, derived.pairs)
 
 
