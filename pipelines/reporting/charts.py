@@ -19,7 +19,7 @@ def volume_chart(frame: pd.DataFrame, unit: str) -> alt.Chart:
         .mark_bar()
         .encode(
             x=alt.X("period:T", title=PERIOD_TITLES[unit]),
-            y=alt.Y("sum(articles):Q", title="Articles"),
+            y=alt.Y("sum(articles):Q", title="Articles", axis=alt.Axis(tickMinStep=1)),
             color=alt.Color("source:N", title="Source"),
             tooltip=[alt.Tooltip("period:T", title=unit), "source:N", "articles:Q"],
         )
@@ -89,7 +89,7 @@ def timelines_chart(frame: pd.DataFrame, unit: str, subject: str = "the top enti
         .mark_line(point=True)
         .encode(
             x=alt.X("period:T", title=PERIOD_TITLES[unit]),
-            y=alt.Y("articles:Q", title="Articles"),
+            y=alt.Y("articles:Q", title="Articles", axis=alt.Axis(tickMinStep=1)),
             color=alt.Color("entity:N", title="Entity"),
             tooltip=["entity:N", alt.Tooltip("period:T", title=unit), "articles:Q"],
         )
