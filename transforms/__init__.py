@@ -5,6 +5,8 @@
   `rollups.DeriveRollups`, `write.WriteDataset`.
 - Parsing helpers (plain functions, tested without Beam): `decode`, `normalize`, `headers`,
   `documents`, `fields`, `dates`, `language`, `errors`; canonical entity names: `entities`.
-- Models behind a contract: `taggers` (`ArticleTagger`, `SpacyVaderTagger`).
+- Models behind a contract: `taggers` (`ArticleTagger`, `SpacyVaderTagger`); the gazetteer
+  and place resolution: `places`.
+- Limits on hostile input: `limits`.
 - Runner workarounds, each with its reason: `runner_compat`.
 """
