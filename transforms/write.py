@@ -3,8 +3,9 @@
 Beam has no partitioned Parquet sink, so a DoFn buffers rows per partition and writes Arrow
 tables with pyarrow through Beam's FileSystems, into the run's staging directory. Each file is
 named by the rows it holds, so a bundle that a runner retries rewrites the same files rather
-than adding copies; the driver then publishes every file in staging (pipelines/job.py checks
-that no article appears twice).
+than adding copies; the driver then publishes every file in staging, after checking that the
+rows in the staged files' footers equal the rows the writers counted (pipelines/counts.py), so
+a bundle written twice would fail the run.
 """
 
 from __future__ import annotations
