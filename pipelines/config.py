@@ -16,7 +16,7 @@ from typing import Any
 from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
 from pipelines.store.layout import OutputError, check_writable
-from transforms.canonical import DEFAULT_ROLLUP_EXCLUDED, load_aliases
+from transforms.canonical import DEFAULT_ROLLUP_EXCLUDED, load_aliases, load_labels
 from transforms.parse import DEFAULT_MAX_CHARS, ParseOptions
 from transforms.read import DEFAULT_MAX_FILE_BYTES, input_pattern, list_inputs
 from transforms.runner_compat import resolve_runner
@@ -50,6 +50,7 @@ class JobConfig:
     reprocess_stale: bool = False
     compact: bool = False
     entity_aliases: str | None = None
+    entity_labels: str | None = None
     rollup_exclude_labels: tuple[str, ...] = DEFAULT_ROLLUP_EXCLUDED
     max_error_rate: float = 1.0
     beam_args: tuple[str, ...] = ()
@@ -62,7 +63,7 @@ class JobConfig:
         return ParseOptions(self.timezone, self.dayfirst, self.max_chars, self.detect_language)
 
     def tagger(self) -> SpacyVaderTagger:
-        return SpacyVaderTagger(self.models, self.entity_aliases)
+        return SpacyVaderTagger(self.models, self.entity_aliases, self.entity_labels)
 
     def beam_options(self) -> PipelineOptions:
         return PipelineOptions(list(self.beam_args))
@@ -113,6 +114,8 @@ def argument_parser() -> argparse.ArgumentParser:
     add("--compact", action="store_true", help="rewrite each partition's files into one")
     add("--entity-aliases", type=Path,
         help="a YAML alias table added to the packaged one (see transforms/entity_aliases.yaml)")  # fmt: skip
+    add("--entity-labels", type=Path,
+        help="a YAML label table added to the packaged one (see transforms/entity_labels.yaml)")  # fmt: skip
     add("--rollup-exclude-labels", type=_labels, default=DEFAULT_ROLLUP_EXCLUDED,
         help="entity labels left out of article_entities and entity_daily (comma-separated; "
         f"default {','.join(DEFAULT_ROLLUP_EXCLUDED)}; '' keeps all)")  # fmt: skip
@@ -163,6 +166,11 @@ def _check_values(args: argparse.Namespace) -> None:
             load_aliases(args.entity_aliases)
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
             raise UsageError(f"--entity-aliases {str(args.entity_aliases)!r}: {err}") from err
+    if args.entity_labels is not None:
+        try:
+            load_labels(args.entity_labels)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+            raise UsageError(f"--entity-labels {str(args.entity_labels)!r}: {err}") from err
 
 
 def check_output_outside_input(input_path: str, output: Path) -> None:
@@ -201,6 +209,7 @@ def parse_config(argv: list[str] | None) -> JobConfig:
         mode=args.mode, prune_deleted=args.prune_deleted, reprocess_stale=args.reprocess_stale,
         compact=args.compact,
         entity_aliases=str(args.entity_aliases) if args.entity_aliases else None,
+        entity_labels=str(args.entity_labels) if args.entity_labels else None,
         rollup_exclude_labels=tuple(args.rollup_exclude_labels),
         max_error_rate=args.max_error_rate, beam_args=tuple(beam_args),
     )  # fmt: skip

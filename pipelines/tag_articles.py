@@ -30,10 +30,12 @@ from schemas import (
     DUPLICATES,
     ENTITIES,
     ENTITY_DAILY,
+    ENTITY_NAMES,
     ENTITY_PAIRS_DAILY,
     ERRORS,
     PLACE_DAILY,
 )
+from transforms.corpus_names import ResolveCorpusNames
 from transforms.dedupe import DropDuplicates
 from transforms.parse import ParseArticles
 from transforms.published import ReadPublishedArticles
@@ -54,8 +56,8 @@ def new_run_id() -> str:
 
 
 def build_pipeline(pipeline: beam.Pipeline, config: JobConfig, run: GraphRun) -> None:
-    """The graph: read -> parse -> dedupe -> tag -> derive rollups -> write eight datasets;
-    every error flows to `errors`."""
+    """The graph: read -> parse -> dedupe -> tag -> resolve names across the corpus -> derive
+    rollups -> write nine datasets; every error flows to `errors`."""
     staging, previous = str(run.staging), str(run.previous) if run.previous else None
     raw = pipeline | "ReadRawFiles" >> ReadRawFiles(run.paths, run.run_id, config.max_file_bytes)
     parsed = raw.files | "ParseArticles" >> ParseArticles(run.run_id, config.parse_options())
@@ -66,13 +68,16 @@ def build_pipeline(pipeline: beam.Pipeline, config: JobConfig, run: GraphRun) ->
         run.run_id, batch_size=config.batch_size, expected_articles=len(run.paths)
     )
     tagged = unique.batches | "TagArticles" >> TagArticles(config.tagger(), run.run_id)
-    rollups = (tagged.entities, published.dropped) | "DeriveRollups" >> DeriveRollups(
-        config.rollup_exclude_labels, f"{staging}/{TOUCHED}", previous
+    names = (tagged.entities, published.dropped) | "ResolveCorpusNames" >> ResolveCorpusNames(
+        previous
+    )
+    rollups = (names.mentions, names.partitions) | "DeriveRollups" >> DeriveRollups(
+        config.rollup_exclude_labels, f"{staging}/{TOUCHED}"
     )
     errors = (raw.errors, parsed.errors, tagged.errors) | "MergeErrors" >> beam.Flatten()
     written = (
         tagged.articles | "WriteArticles" >> WriteDataset(ARTICLES, staging),
-        tagged.entities | "WriteEntities" >> WriteDataset(ENTITIES, staging, lists=True),
+        names.mentions | "WriteEntities" >> WriteDataset(ENTITIES, staging, lists=True),
         errors | "WriteErrors" >> WriteDataset(ERRORS, staging),
         unique.duplicates | "WriteDuplicates" >> WriteDataset(DUPLICATES, staging),
         rollups.article_entities
@@ -82,6 +87,7 @@ def build_pipeline(pipeline: beam.Pipeline, config: JobConfig, run: GraphRun) ->
         rollups.entity_pairs_daily
         | "WriteEntityPairsDaily" >> WriteDataset(ENTITY_PAIRS_DAILY, staging, lists=True),
         rollups.place_daily | "WritePlaceDaily" >> WriteDataset(PLACE_DAILY, staging, lists=True),
+        names.entity_names | "WriteEntityNames" >> WriteDataset(ENTITY_NAMES, staging, lists=True),
         rollups.touched,
     )
     _ = written | "AwaitWriters" >> AwaitWriters()

@@ -8,6 +8,7 @@ from schemas.datasets import (
     DUPLICATES,
     ENTITIES,
     ENTITY_DAILY,
+    ENTITY_NAMES,
     ENTITY_PAIRS_DAILY,
     ERRORS,
     INPUT_FILES,
@@ -25,6 +26,7 @@ from schemas.records import (
     DuplicateRecord,
     EntityDay,
     EntityMention,
+    EntityNameDay,
     EntityPairDay,
     ErrorRecord,
     InputFile,
@@ -45,6 +47,7 @@ RECORDS: dict[str, type] = {
     ENTITY_PAIRS_DAILY.name: EntityPairDay,
     INPUT_FILES.name: InputFile,
     PLACE_DAILY.name: PlaceDay,
+    ENTITY_NAMES.name: EntityNameDay,
 }
 
 __all__ = [
@@ -55,6 +58,7 @@ __all__ = [
     "DUPLICATES",
     "ENTITIES",
     "ENTITY_DAILY",
+    "ENTITY_NAMES",
     "ENTITY_PAIRS_DAILY",
     "ERRORS",
     "INPUT_FILES",
@@ -68,6 +72,7 @@ __all__ = [
     "DuplicateRecord",
     "EntityDay",
     "EntityMention",
+    "EntityNameDay",
     "EntityPairDay",
     "ErrorRecord",
     "InputFile",

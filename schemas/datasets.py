@@ -91,6 +91,9 @@ ENTITIES = Dataset(
             pa.field("latitude", pa.float64()),
             pa.field("longitude", pa.float64()),
             pa.field("place_method", pa.string()),
+            pa.field("canonical_method", pa.string(), nullable=False),
+            pa.field("article_canonical", pa.string(), nullable=False),
+            pa.field("article_label", pa.string(), nullable=False),
         ]
     ),
 )
@@ -197,9 +200,24 @@ PLACE_DAILY = Dataset(
     ),
 )
 
+ENTITY_NAMES = Dataset(
+    name="entity_names",
+    partitioned=True,
+    keys=("published_date", "article_canonical", "article_label"),
+    schema=pa.schema(
+        [
+            pa.field("published_date", pa.date32()),
+            pa.field("article_canonical", pa.string(), nullable=False),
+            pa.field("article_label", pa.string(), nullable=False),
+            pa.field("articles", pa.int32(), nullable=False),
+            pa.field("mentions", pa.int32(), nullable=False),
+        ]
+    ),
+)
+
 # Derived from `entities` in the Beam graph for every partition a run touches
-# (transforms/rollups.py).
-ROLLUPS = (ARTICLE_ENTITIES, ENTITY_DAILY, ENTITY_PAIRS_DAILY, PLACE_DAILY)
+# (transforms/rollups.py, transforms/corpus_names.py).
+ROLLUPS = (ARTICLE_ENTITIES, ENTITY_DAILY, ENTITY_PAIRS_DAILY, PLACE_DAILY, ENTITY_NAMES)
 
 # Not a dataset for readers: the state of an output version, one row per input file it holds
 # rows for. Incremental runs compare it with the files they find.

@@ -66,8 +66,8 @@ class EntityMention(NamedTuple):
     sentence_index: int
     paragraph_index: int  # 0 for the title and the body's first paragraph
     sentence_sentiment_compound: float | None
-    canonical: str  # stable key of the entity named (see transforms/canonical.py)
-    canonical_label: str  # the label the alias table assigns, else `label`
+    canonical: str  # stable key of the entity named, across the corpus (transforms/canonical.py)
+    canonical_label: str  # its label across the corpus (transforms/corpus_names.py)
     published_date: dt.date | None
     country_code: str | None = None  # GPE/LOC mentions resolved to a place; None otherwise
     place_id: str | None = None
@@ -76,6 +76,9 @@ class EntityMention(NamedTuple):
     latitude: float | None = None
     longitude: float | None = None
     place_method: str | None = None  # qualifier | unique | context | prior | unresolved
+    canonical_method: str = "as_written"  # in_article | corpus | alias | as_written
+    article_canonical: str = ""  # the key within the article, before the corpus-level steps
+    article_label: str = ""  # the label within the article (label table applied)
 
 
 class ErrorRecord(NamedTuple):
@@ -165,3 +168,14 @@ class PlaceDay(NamedTuple):
     mentions: int
     sentences: int  # distinct scored sentences naming it
     sentiment_mean: float | None
+
+
+class EntityNameDay(NamedTuple):
+    """One row of `entity_names`: how often one name (keyed within its articles) carries one
+    label on one date. The corpus-level label and surname links are computed from these."""
+
+    published_date: dt.date | None
+    article_canonical: str
+    article_label: str
+    articles: int
+    mentions: int

@@ -6,7 +6,7 @@ Each article's mentions are reduced to its `article_entities` rows and to small 
 contributions of all articles up on the workers (`CombinePerKey`, lifted into a partial combine
 per bundle by every runner that can). An incremental run recomputes the partitions it touches:
 the graph reads the published mentions of those partitions itself and recombines them with the
-new ones (`DeriveRollups`).
+new ones (transforms/corpus_names.py hands `DeriveRollups` every mention of those partitions).
 
 Sentiment toward an entity is the VADER compound of the sentences that mention it, each sentence
 counted once however often it names the entity. Means and spreads across articles are computed
@@ -26,12 +26,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 import apache_beam as beam
-import pyarrow.parquet as pq
-from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from schemas import ArticleEntity, EntityDay, EntityMention, EntityPairDay, PlaceDay
-from schemas.datasets import ENTITIES
 from transforms.runner_compat import Outputs, split_outputs
 from transforms.write import partition_dir, partition_of
 
@@ -311,11 +308,6 @@ def compute_rollups(
     )
 
 
-def mention_order(mention: EntityMention) -> tuple:
-    """The order the tagger emits an article's mentions in: title first, then by offset."""
-    return (mention.field != "title", mention.start_char, mention.end_char, mention.label)
-
-
 class _DeriveArticleRollupsFn(beam.DoFn):
     def __init__(self, excluded_labels: Iterable[str]):
         self._excluded = frozenset(excluded_labels)
@@ -335,33 +327,6 @@ class _DeriveArticleRollupsFn(beam.DoFn):
             yield "pairs", (partition, derived.pairs)
 
 
-class _ReadPartitionMentionsFn(beam.DoFn):
-    """A touched partition -> the published mentions in it, one list per article and file."""
-
-    def __init__(self, previous_version: str):
-        self._previous = previous_version
-
-    def process(self, partition: tuple[int, int]) -> Iterator[tuple[str, list[EntityMention]]]:
-        pattern = FileSystems.join(self._previous, ENTITIES.name, partition_dir(partition))
-        for metadata in FileSystems.match([pattern + "*.parquet"])[0].metadata_list:
-            by_article: dict[str, list[EntityMention]] = {}
-            with FileSystems.open(metadata.path) as handle:
-                table = pq.read_table(handle, schema=ENTITIES.schema)
-            for row in table.to_pylist():
-                by_article.setdefault(row["article_id"], []).append(EntityMention(**row))
-            yield from by_article.items()
-
-
-def _kept_mentions(element) -> Iterator[list[EntityMention]]:
-    """Published mentions of an article that this run keeps, in the tagger's order."""
-    _, grouped = element
-    if any(grouped["dropped"]):
-        return
-    mentions = [m for part in grouped["mentions"] for m in part]
-    if mentions:
-        yield sorted(mentions, key=mention_order)
-
-
 def _write_marker(partition: tuple[int, int], directory: str) -> tuple[int, int]:
     """An empty directory per recomputed partition (the output is local): the version build
     takes these partitions' rollups from this run and links the others from the published
@@ -371,52 +336,21 @@ def _write_marker(partition: tuple[int, int], directory: str) -> tuple[int, int]
 
 
 class DeriveRollups(beam.PTransform):
-    """Mentions (one list per article) -> `article_entities` (lists of rows), `entity_daily`,
-    `entity_pairs_daily` and `place_daily` (one list of rows per partition), for every
-    partition touched.
-
-    `dropped` holds (article_id, partition) of published articles this run removes; with a
-    `previous_version`, the published mentions of every touched partition are read and
-    recombined with the new ones. Each touched partition is marked under `touched_dir`
-    (output `touched`: join it into the graph's last step, as the writers are).
+    """Mentions (one list per article, every article of the partitions the run touches) and
+    the touched partitions -> `article_entities` (lists of rows), `entity_daily`,
+    `entity_pairs_daily` and `place_daily` (one list of rows per partition). Each touched
+    partition is marked under `touched_dir` (output `touched`: join it into the graph's last
+    step, as the writers are).
     """
 
-    def __init__(
-        self,
-        excluded_labels: Iterable[str],
-        touched_dir: str,
-        previous_version: str | None = None,
-    ):
+    def __init__(self, excluded_labels: Iterable[str], touched_dir: str):
         super().__init__()
         self._excluded = tuple(excluded_labels)
         self._touched_dir = touched_dir
-        self._previous = previous_version
 
     def expand(self, inputs):
-        new_mentions, dropped = inputs
-        touched = (
-            (
-                new_mentions
-                | "NewPartitions" >> beam.Map(lambda m: partition_of(m[0].published_date)),
-                dropped | "DroppedPartitions" >> beam.Map(lambda d: tuple(d[1])),
-            )
-            | "FlattenPartitions" >> beam.Flatten()
-            | "DistinctPartitions" >> beam.Distinct()
-        )
-        marked = touched | "MarkTouched" >> beam.Map(_write_marker, self._touched_dir)
-        mentions = new_mentions
-        if self._previous is not None:
-            published = (
-                {
-                    "mentions": touched
-                    | "ReadPublishedMentions"
-                    >> beam.ParDo(_ReadPartitionMentionsFn(self._previous)),
-                    "dropped": dropped | "KeyDropped" >> beam.Map(lambda d: (d[0], True)),
-                }
-                | "JoinDropped" >> beam.CoGroupByKey()
-                | "KeptMentions" >> beam.FlatMap(_kept_mentions)
-            )
-            mentions = (new_mentions, published) | "AllMentions" >> beam.Flatten()
+        mentions, partitions = inputs
+        marked = partitions | "MarkTouched" >> beam.Map(_write_marker, self._touched_dir)
         derived = split_outputs(
             mentions | "DeriveArticleRollups" >> beam.ParDo(_DeriveArticleRollupsFn(self._excluded)),
             "article_entities", "daily", "pairs", "places",

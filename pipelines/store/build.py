@@ -58,9 +58,14 @@ def _new_name() -> str:
 RowMask = Callable[[pa.Table], pa.Array | None]  # a keep-mask, or None when every row stays
 
 
-def _carry(dataset: Dataset, previous: Path, target: Path, keep: RowMask, renames) -> None:
-    """Copies one dataset into the new version: link untouched files, rewrite touched ones."""
+def _carry(
+    dataset: Dataset, previous: Path, target: Path, keep: RowMask, renames, skip=frozenset()
+) -> None:
+    """Copies one dataset into the new version: link untouched files, rewrite touched ones,
+    leave out the partitions in `skip`."""
     for path in dataset_files(previous, dataset):
+        if _partition_of(path, previous, dataset) in skip:
+            continue
         keys = pq.read_table(path, columns=_row_columns(dataset))
         mask = keep(keys)
         destination = target / path.relative_to(previous)
@@ -131,12 +136,14 @@ def dropped_article_ids(previous: Path, drop_files: frozenset[str]) -> set[str]:
     return dropped
 
 
-def carry_previous(previous: Path, target: Path, plan: Plan) -> None:
-    """The published rows this run keeps (the rollups are handled by `place_rollups`)."""
+def carry_previous(previous: Path, target: Path, plan: Plan, touched: set[str]) -> None:
+    """The published rows this run keeps (the rollups are handled by `place_rollups`). The
+    run re-emits every kept mention of the partitions it touched (with their corpus-level
+    keys, transforms/corpus_names.py), so those partitions' entities are not carried."""
     drop = plan.drop_files
     dropped_ids = dropped_article_ids(previous, drop)
     _carry(ARTICLES, previous, target, _file_mask(drop, "source_path"), plan.renames)
-    _carry(ENTITIES, previous, target, _id_mask(dropped_ids), {})
+    _carry(ENTITIES, previous, target, _id_mask(dropped_ids), {}, skip=touched)
     _carry(ERRORS, previous, target, _file_mask(drop, "source_path"), plan.renames)
     _carry(DUPLICATES, previous, target, _file_mask(drop, "source_path", "duplicate_of"),
            plan.renames)  # fmt: skip
@@ -176,7 +183,7 @@ def build_version(
     """previous (published) + staged (this run's files) -> target (the next version)."""
     target.mkdir(parents=True, exist_ok=True)
     if previous is not None:
-        carry_previous(previous, target, plan)
+        carry_previous(previous, target, plan, touched_partitions(staged))
     pause_point("building")
     for dataset in DATASETS.values():
         for path in dataset_files(staged, dataset):

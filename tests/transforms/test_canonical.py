@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from schemas import EntityMention
-from transforms.canonical import canonical_names, load_aliases, normalize_name
+from transforms.canonical import canonical_names, load_aliases, normalize_name, strip_titles
 from transforms.parse import parse_article
 from transforms.rollups import compute_rollups
 from transforms.taggers.spacy_vader import tag_articles
@@ -32,6 +32,10 @@ def test_normalize_name(text, name):
     assert normalize_name(text) == name
 
 
+def _keys(mentions, aliases):
+    return [(name.canonical, name.label) for name in canonical_names(mentions, aliases)]
+
+
 def test_us_spellings_share_one_key():
     mentions = [
         ("U.S.", "GPE"),
@@ -39,7 +43,7 @@ def test_us_spellings_share_one_key():
         ("the United States", "GPE"),
         ("United States", "GPE"),
     ]
-    assert set(canonical_names(mentions, ALIASES)) == {("united states", "GPE")}
+    assert set(_keys(mentions, ALIASES)) == {("united states", "GPE")}
 
 
 def test_short_person_names_link_to_the_full_name_in_the_article():
@@ -50,7 +54,7 @@ def test_short_person_names_link_to_the_full_name_in_the_article():
         ("Zakharova", "PERSON"),
         ("Huckabee", "PERSON"),  # not a surname of anyone here: stays itself
     ]
-    assert canonical_names(mentions, ALIASES) == [
+    assert _keys(mentions, ALIASES) == [
         ("sarah huckabee sanders", "PERSON"),
         ("sarah huckabee sanders", "PERSON"),
         ("maria zakharova", "PERSON"),
@@ -66,7 +70,7 @@ def test_short_name_links_to_the_nearest_preceding_full_name():
         ("John Smith", "PERSON"),
         ("Smith", "PERSON"),
     ]
-    assert [c for c, _ in canonical_names(mentions, ALIASES)] == [
+    assert [c for c, _ in _keys(mentions, ALIASES)] == [
         "anna smith",
         "anna smith",
         "john smith",
@@ -81,21 +85,21 @@ def test_labels_that_conflict_are_never_merged_unless_the_table_says_so():
         ("Michael Jordan", "PERSON"),
         ("Jordan", "GPE"),
     ]
-    assert canonical_names(mentions, ALIASES) == [
+    assert _keys(mentions, ALIASES) == [
         ("michael jordan", "PERSON"),
         ("jordan", "GPE"),
         ("michael jordan", "PERSON"),
         ("jordan", "GPE"),
     ]
     # A lone surname labelled ORG is the person named in full in the same article ...
-    assert canonical_names([("Maria Zakharova", "PERSON"), ("Zakharova", "ORG")], ALIASES) == [
+    assert _keys([("Maria Zakharova", "PERSON"), ("Zakharova", "ORG")], ALIASES) == [
         ("maria zakharova", "PERSON"),
         ("maria zakharova", "PERSON"),
     ]
     # ... but not in an article that names no such person.
-    assert canonical_names([("Zakharova", "ORG")], ALIASES) == [("zakharova", "ORG")]
+    assert _keys([("Zakharova", "ORG")], ALIASES) == [("zakharova", "ORG")]
     # ORG "US" is merged into the GPE key because the alias table lists ORG for it.
-    assert canonical_names([("US", "ORG")], ALIASES) == [("united states", "GPE")]
+    assert _keys([("US", "ORG")], ALIASES) == [("united states", "GPE")]
 
 
 def test_user_alias_table_extends_the_packaged_one(tmp_path):
@@ -105,10 +109,66 @@ def test_user_alias_table_extends_the_packaged_one(tmp_path):
     )
     table = load_aliases(extra)
     assert table.version == "2026.11.1+local-1"
-    assert canonical_names([("YPG", "ORG"), ("the US", "GPE")], table) == [
+    assert _keys([("YPG", "ORG"), ("the US", "GPE")], table) == [
         ("kurdish ypg", "ORG"),
         ("united states", "GPE"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "stripped", "personal"),
+    [
+        ("mr blair", "blair", True),
+        ("prime minister theresa may", "theresa may", False),
+        ("sen elizabeth warren", "elizabeth warren", True),
+        ("dr sir john smith", "john smith", True),
+        ("president trump", "trump", False),
+        ("lord", "lord", False),  # a name is never emptied
+        ("tony blair", "tony blair", False),
+        ("general motors", "motors", False),  # only ever applied to PERSON names
+    ],
+)
+def test_strip_titles(name, stripped, personal):
+    assert strip_titles(name) == (stripped, personal)
+
+
+def test_honorifics_leave_the_key_and_do_not_block_linking():
+    mentions = [
+        ("Tony Blair", "PERSON"),
+        ("Mr Blair", "PERSON"),
+        ("Blair", "PERSON"),
+        ("Mrs Thatcher", "ORG"),  # a personal honorific makes a person
+        ("Prime Minister Theresa May", "PERSON"),
+        ("May", "PERSON"),
+        ("General Motors", "ORG"),  # not a person: untouched
+    ]
+    assert canonical_names(mentions, ALIASES) == [
+        ("tony blair", "PERSON", "as_written"),
+        ("tony blair", "PERSON", "in_article"),
+        ("tony blair", "PERSON", "in_article"),
+        ("thatcher", "PERSON", "as_written"),
+        ("theresa may", "PERSON", "as_written"),
+        ("theresa may", "PERSON", "in_article"),
+        ("general motors", "ORG", "as_written"),
+    ]
+    assert canonical_names([("the U.S.", "GPE")], ALIASES) == [("united states", "GPE", "alias")]
+
+
+def test_label_table_corrects_systematic_errors_and_a_user_table_extends_it(tmp_path):
+    extra = tmp_path / "labels.yaml"
+    extra.write_text(
+        'version: "local-1"\nlabels:\n  - name: Acme Rockets\n    aliases: [Acme]\n'
+        "    from: [PERSON, GPE]\n    label: ORG\n"
+    )
+    table = load_aliases(extra_labels=extra)
+    assert table.labels_version.endswith("+local-1")
+    assert canonical_names([("Acme", "PERSON"), ("the Acme Rockets", "GPE"), ("Acme", "ORG"),
+                            ("Acme", "NORP")], table) == [
+        ("acme", "ORG", "as_written"),
+        ("acme rockets", "ORG", "as_written"),
+        ("acme", "ORG", "as_written"),
+        ("acme", "NORP", "as_written"),  # a label the entry does not name is left alone
+    ]  # fmt: skip
 
 
 # Shaped like a real raw file: a date line with a quoted title, a press secretary named in
@@ -213,9 +273,7 @@ ROWS = pd.DataFrame(
 
 
 def test_article_entities_counts_checked_by_hand():
-    table = (
-        article_entities(ROWS, ["DATE"]).set_index(["article_id", "canonical"])
-    )
+    table = article_entities(ROWS, ["DATE"]).set_index(["article_id", "canonical"])
     assert len(table) == 5
     turkey_a = table.loc[("a", "turkey")]
     assert (turkey_a.mentions, turkey_a.first_position, turkey_a.sentences) == (4, "title", 3)

@@ -180,9 +180,7 @@ def _mentions(
     paragraph_starts = [0, *(m.end() for m in _PARAGRAPH_BREAK.finditer(article.body))]
     results = dict(fields)
     mentions = []
-    for (field, (text, label, start, end)), (canonical, canonical_label), place in zip(
-        found, names, places, strict=True
-    ):
+    for (field, (text, label, start, end)), name, place in zip(found, names, places, strict=True):
         result = results[field]
         index = max(bisect.bisect_right(result.sentence_starts, start) - 1, 0)
         compound = result.sentence_scores[index]["compound"] if result.sentence_scores else None
@@ -198,10 +196,13 @@ def _mentions(
                 sentence_index=index,
                 paragraph_index=paragraph,
                 sentence_sentiment_compound=compound,
-                canonical=canonical,
-                canonical_label=canonical_label,
+                canonical=name.canonical,
+                canonical_label=name.label,
                 published_date=article.published_date,
                 **_place_fields(place),
+                canonical_method=name.method,
+                article_canonical=name.canonical,
+                article_label=name.label,
             )
         )
     return mentions
@@ -358,13 +359,16 @@ class SpacyVaderTagger(ArticleTagger[SpacyVaderModels]):
 
     models: tuple[tuple[str, str], ...]
     aliases_path: str | None = None
+    labels_path: str | None = None
     name = "spacy_vader"
+
+    def _tables(self) -> AliasTable:
+        return load_aliases(*(Path(p) if p else None for p in (self.aliases_path, self.labels_path)))
 
     def load_model(self) -> SpacyVaderModels:
         loaded = {language: _load_cached(name) for language, name in self.models}
         loaded[None] = next(iter(loaded.values()))
-        path = Path(self.aliases_path) if self.aliases_path else None
-        return SpacyVaderModels(loaded, load_aliases(path), load_gazetteer())
+        return SpacyVaderModels(loaded, self._tables(), load_gazetteer())
 
     def tag_batch(
         self,
@@ -387,9 +391,8 @@ class SpacyVaderTagger(ArticleTagger[SpacyVaderModels]):
             "spacy": spacy.__version__,
             "vaderSentiment": metadata.version("vaderSentiment"),
             **{f"model_{language}": model_meta_id(name) for language, name in self.models},
-            "entity_aliases": load_aliases(
-                Path(self.aliases_path) if self.aliases_path else None
-            ).version,
+            "entity_aliases": (tables := self._tables()).version,
+            "entity_labels": tables.labels_version,
             "gazetteer": gazetteer_version(),
         }
 
