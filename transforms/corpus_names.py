@@ -7,7 +7,7 @@ corpus:
 
 - **One label per name.** A name's corpus label is the label of most of its mentions among
   the name labels (`NAME_LABELS`), when that label has at least `MIN_LABEL_MENTIONS` mentions
-  and at least `MIN_LABEL_SHARE` of them ("Labour": ORG 150, PERSON 62 -> ORG everywhere).
+  and at least `MIN_LABEL_SHARE` of them ("Mars": LOC 4, PERSON 1 -> LOC everywhere).
   Otherwise every mention keeps its article label. Number-like labels (DATE, MONEY, ...) never
   change.
 - **Lone surnames.** A one-word PERSON name that its article did not link to a full name

@@ -32,7 +32,9 @@ def _article(article_id: str, path: str, date) -> dict:
 def _mention(article_id: str, date) -> dict:
     return {"article_id": article_id, "field": "body", "text": "X", "label": "GPE",
             "start_char": 0, "end_char": 1, "sentence_index": 0, "paragraph_index": 0,
-            "canonical": "x", "canonical_label": "GPE", "published_date": date}  # fmt: skip
+            "canonical": "x", "canonical_label": "GPE", "published_date": date,
+            "canonical_method": "as_written", "article_canonical": "x",
+            "article_label": "GPE"}  # fmt: skip
 
 
 def _daily(date, canonical: str) -> dict:
@@ -70,12 +72,17 @@ def test_dropped_and_renamed_files_are_rewritten_and_the_rest_linked(tmp_path):
     staged = tmp_path / "staged"
     (staged / build.TOUCHED / "year=2019" / "month=1").mkdir(parents=True)
     _write(staged, ENTITY_DAILY, "year=2019/month=1", "part-new.parquet", [_daily(D1, "new-jan")])
+    # the run re-emits the kept mentions of the partitions it touched (a's, not b's)
+    _write(staged, ENTITIES, "year=2019/month=1", "part-new.parquet", [_mention("a", D1)])
     plan = Plan(["in/b.txt"], frozenset({"in/b.txt"}), {"in/c.txt": "in/c2.txt"}, {}, {})
     target = tmp_path / "target"
     description = build.build_version(previous, staged, target, plan)
 
     assert _column(target, ARTICLES, "source_path") == ["in/a.txt", "in/c2.txt"]
     assert _column(target, ENTITIES, "article_id") == ["a", "c"]  # b's mention dropped
+    assert [p.name for p in (target / "entities/year=2019/month=1").iterdir()] == [
+        "part-new.parquet"
+    ]  # a touched partition's entities come from the run only
     assert _column(target, DUPLICATES, "duplicate_of") == ["in/c2.txt"]  # re-pointed
     assert _column(target, ENTITY_DAILY, "canonical") == ["new-jan", "old-feb"]
     february = "entities/year=2019/month=2/part-c.parquet"
