@@ -108,7 +108,7 @@ def test_user_alias_table_extends_the_packaged_one(tmp_path):
         'version: "local-1"\nentities:\n  - canonical: Kurdish YPG\n    label: ORG\n    aliases: [YPG, People\'s Protection Units]\n'
     )
     table = load_aliases(extra)
-    assert table.version == "2026.11.1+local-1"
+    assert table.version == "2026.11.2+local-1"
     assert _keys([("YPG", "ORG"), ("the US", "GPE")], table) == [
         ("kurdish ypg", "ORG"),
         ("united states", "GPE"),
