@@ -51,6 +51,7 @@ class JobConfig:
     compact: bool = False
     entity_aliases: str | None = None
     entity_labels: str | None = None
+    story_threshold: float = 0.8
     rollup_exclude_labels: tuple[str, ...] = DEFAULT_ROLLUP_EXCLUDED
     max_error_rate: float = 1.0
     beam_args: tuple[str, ...] = ()
@@ -119,6 +120,9 @@ def argument_parser() -> argparse.ArgumentParser:
     add("--rollup-exclude-labels", type=_labels, default=DEFAULT_ROLLUP_EXCLUDED,
         help="entity labels left out of article_entities and entity_daily (comma-separated; "
         f"default {','.join(DEFAULT_ROLLUP_EXCLUDED)}; '' keeps all)")  # fmt: skip
+    add("--story-threshold", type=float, default=0.8,
+        help="articles whose bodies share at least this Jaccard similarity of word 5-shingles "
+        "are one story (0.5 to 1; default 0.8)")  # fmt: skip
     add("--max-error-rate", type=float, default=1.0,
         help="fail (exit 3, publish nothing) when errors / inputs of this run exceed this "
         "fraction (default 1.0: never)")  # fmt: skip
@@ -159,6 +163,8 @@ def _check_values(args: argparse.Namespace) -> None:
         raise UsageError(
             "--max-chars, --max-file-bytes, --batch-size and --keep-versions must be positive"
         )
+    if not 0.5 <= args.story_threshold <= 1.0:
+        raise UsageError("--story-threshold must be between 0.5 and 1")
     if not 0.0 <= args.max_error_rate <= 1.0:
         raise UsageError("--max-error-rate must be between 0 and 1")
     if args.entity_aliases is not None:
@@ -210,6 +216,7 @@ def parse_config(argv: list[str] | None) -> JobConfig:
         compact=args.compact,
         entity_aliases=str(args.entity_aliases) if args.entity_aliases else None,
         entity_labels=str(args.entity_labels) if args.entity_labels else None,
+        story_threshold=args.story_threshold,
         rollup_exclude_labels=tuple(args.rollup_exclude_labels),
         max_error_rate=args.max_error_rate, beam_args=tuple(beam_args),
     )  # fmt: skip

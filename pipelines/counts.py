@@ -76,29 +76,33 @@ def _column(staged: Path, dataset, name: str) -> list:
     ]
 
 
-def _new_mentions(staged: Path) -> int:
-    """Staged mentions of this run's articles (not the published ones it re-emitted)."""
-    articles = set(_column(staged, ARTICLES, "article_id"))
-    return sum(1 for article_id in _column(staged, ENTITIES, "article_id") if article_id in articles)
+def _this_run_articles(staged: Path, paths: list[str]) -> set[str]:
+    """Ids of the staged articles read from this run's files (not the re-emitted ones)."""
+    inputs = set(paths)
+    table = {name: _column(staged, ARTICLES, name) for name in ("article_id", "source_path")}
+    return {a for a, p in zip(*table.values(), strict=True) if file_of(p) in inputs}
 
 
 def counts_from_files(staged: Path, paths: list[str]) -> RunCounts:
     """The same numbers read from the staged files (for runners without metrics)."""
     rows = staged_rows(staged)
+    articles = _this_run_articles(staged, paths)
     written = {
         file_of(p)
         for d in (ARTICLES, ERRORS, DUPLICATES)
         for p in _column(staged, d, "source_path")
     }
     return RunCounts(
-        articles=rows[ARTICLES.name],
+        articles=len(articles),
         errors=rows[ERRORS.name],
         duplicates=rows[DUPLICATES.name],
-        entity_mentions=_new_mentions(staged),
+        entity_mentions=sum(1 for a in _column(staged, ENTITIES, "article_id") if a in articles),
         errors_by_code=dict(
             sorted(collections.Counter(_column(staged, ERRORS, "error_code")).items())
         ),
-        words=sum(_column(staged, ARTICLES, "word_count")),
+        words=sum(w for a, w in zip(_column(staged, ARTICLES, "article_id"),
+                                    _column(staged, ARTICLES, "word_count"), strict=True)
+                  if a in articles),
         cross_run_duplicates=None,
         files_unaccounted=sorted(set(paths) - written),
     )
@@ -111,11 +115,12 @@ def balance_problems(counts: RunCounts, counters: dict[str, int], staged: Path,
     files_seen = counters.get("files_read", 0) + counters.get("files_not_read", 0)
     if files_seen != files_planned:
         problems.append(f"{files_planned - files_seen} input files are in no output")
-    # An incremental run also re-emits the published mentions of the partitions it touches.
-    republished = counters.get("entity_mentions_republished", 0)
-    made = {ARTICLES.name: counts.articles, ERRORS.name: counts.errors,
-            DUPLICATES.name: counts.duplicates,
-            ENTITIES.name: counts.entity_mentions + republished}  # fmt: skip
+    # An incremental run also re-emits the published mentions of the partitions it touches and
+    # the published articles whose story changed.
+    made = {ARTICLES.name: counts.articles + counters.get("articles_republished", 0),
+            ERRORS.name: counts.errors, DUPLICATES.name: counts.duplicates,
+            ENTITIES.name: counts.entity_mentions
+            + counters.get("entity_mentions_republished", 0)}  # fmt: skip
     on_disk = staged_rows(staged)
     for name, n in made.items():
         if counters.get(f"rows_written_{name}", 0) != n:

@@ -23,7 +23,7 @@ from apache_beam.runners.runner import PipelineState
 
 from pipelines.config import JobConfig, UsageError, parse_config
 from pipelines.job import EXIT_OK, GraphResult, GraphRun, run_job
-from pipelines.store.build import TOUCHED
+from pipelines.store.build import RESTORIED, TOUCHED
 from schemas import (
     ARTICLE_ENTITIES,
     ARTICLES,
@@ -34,14 +34,18 @@ from schemas import (
     ENTITY_PAIRS_DAILY,
     ERRORS,
     PLACE_DAILY,
+    SIGNATURES,
+    STORIES,
+    STORY_PAIRS,
 )
 from transforms.corpus_names import ResolveCorpusNames
 from transforms.dedupe import DropDuplicates
 from transforms.parse import ParseArticles
 from transforms.published import ReadPublishedArticles
 from transforms.read import ReadRawFiles
-from transforms.rollups import DeriveRollups
+from transforms.rollups import DeriveRollups, mark_partition
 from transforms.runner_compat import local_runner, pipeline_counters
+from transforms.stories import GroupStories
 from transforms.tag import TagArticles
 from transforms.write import AwaitWriters, WriteDataset
 
@@ -56,8 +60,8 @@ def new_run_id() -> str:
 
 
 def build_pipeline(pipeline: beam.Pipeline, config: JobConfig, run: GraphRun) -> None:
-    """The graph: read -> parse -> dedupe -> tag -> resolve names across the corpus -> derive
-    rollups -> write nine datasets; every error flows to `errors`."""
+    """The graph: read -> parse -> dedupe -> tag -> group stories -> resolve names across the
+    corpus -> derive rollups -> write twelve datasets; every error flows to `errors`."""
     staging, previous = str(run.staging), str(run.previous) if run.previous else None
     raw = pipeline | "ReadRawFiles" >> ReadRawFiles(run.paths, run.run_id, config.max_file_bytes)
     parsed = raw.files | "ParseArticles" >> ParseArticles(run.run_id, config.parse_options())
@@ -68,15 +72,18 @@ def build_pipeline(pipeline: beam.Pipeline, config: JobConfig, run: GraphRun) ->
         run.run_id, batch_size=config.batch_size, expected_articles=len(run.paths)
     )
     tagged = unique.batches | "TagArticles" >> TagArticles(config.tagger(), run.run_id)
-    names = (tagged.entities, published.dropped) | "ResolveCorpusNames" >> ResolveCorpusNames(
-        previous
+    stories = (tagged.articles, published.dropped) | "GroupStories" >> GroupStories(
+        config.story_threshold, staging, previous, run.plan.drop_files, run.plan.renames
     )
-    rollups = (names.mentions, names.partitions) | "DeriveRollups" >> DeriveRollups(
-        config.rollup_exclude_labels, f"{staging}/{TOUCHED}"
-    )
+    names = (
+        tagged.entities, published.dropped, stories.partitions
+    ) | "ResolveCorpusNames" >> ResolveCorpusNames(previous)  # fmt: skip
+    rollups = (
+        names.mentions, names.partitions, stories.result
+    ) | "DeriveRollups" >> DeriveRollups(config.rollup_exclude_labels, f"{staging}/{TOUCHED}")  # fmt: skip
     errors = (raw.errors, parsed.errors, tagged.errors) | "MergeErrors" >> beam.Flatten()
     written = (
-        tagged.articles | "WriteArticles" >> WriteDataset(ARTICLES, staging),
+        stories.articles | "WriteArticles" >> WriteDataset(ARTICLES, staging),
         names.mentions | "WriteEntities" >> WriteDataset(ENTITIES, staging, lists=True),
         errors | "WriteErrors" >> WriteDataset(ERRORS, staging),
         unique.duplicates | "WriteDuplicates" >> WriteDataset(DUPLICATES, staging),
@@ -88,7 +95,12 @@ def build_pipeline(pipeline: beam.Pipeline, config: JobConfig, run: GraphRun) ->
         | "WriteEntityPairsDaily" >> WriteDataset(ENTITY_PAIRS_DAILY, staging, lists=True),
         rollups.place_daily | "WritePlaceDaily" >> WriteDataset(PLACE_DAILY, staging, lists=True),
         names.entity_names | "WriteEntityNames" >> WriteDataset(ENTITY_NAMES, staging, lists=True),
+        stories.signatures | "WriteSignatures" >> WriteDataset(SIGNATURES, staging),
+        stories.story_pairs | "WriteStoryPairs" >> WriteDataset(STORY_PAIRS, staging),
+        stories.stories | "WriteStories" >> WriteDataset(STORIES, staging, lists=True),
         rollups.touched,
+        stories.marker,
+        stories.partitions | "MarkRestoried" >> beam.Map(mark_partition, f"{staging}/{RESTORIED}"),
     )
     _ = written | "AwaitWriters" >> AwaitWriters()
 

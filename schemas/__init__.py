@@ -14,7 +14,11 @@ from schemas.datasets import (
     INPUT_FILES,
     PLACE_DAILY,
     ROLLUPS,
+    SIGNATURES,
+    STORIES,
+    STORY_PAIRS,
     UNDATED_PARTITION,
+    WHOLE,
     Dataset,
     file_of,
     record_path,
@@ -33,6 +37,9 @@ from schemas.records import (
     ParsedArticle,
     PlaceDay,
     PublishedArticle,
+    Signature,
+    Story,
+    StoryPair,
 )
 
 # The record type of each dataset's rows: its fields are the schema's columns, in order
@@ -48,6 +55,9 @@ RECORDS: dict[str, type] = {
     INPUT_FILES.name: InputFile,
     PLACE_DAILY.name: PlaceDay,
     ENTITY_NAMES.name: EntityNameDay,
+    SIGNATURES.name: Signature,
+    STORY_PAIRS.name: StoryPair,
+    STORIES.name: Story,
 }
 
 __all__ = [
@@ -65,7 +75,11 @@ __all__ = [
     "PLACE_DAILY",
     "RECORDS",
     "ROLLUPS",
+    "SIGNATURES",
+    "STORIES",
+    "STORY_PAIRS",
     "UNDATED_PARTITION",
+    "WHOLE",
     "Article",
     "ArticleEntity",
     "Dataset",
@@ -79,6 +93,9 @@ __all__ = [
     "ParsedArticle",
     "PlaceDay",
     "PublishedArticle",
+    "Signature",
+    "Story",
+    "StoryPair",
     "file_of",
     "record_path",
     "schema_fingerprint",

@@ -61,6 +61,7 @@ ARTICLES = Dataset(
             pa.field("pipeline_version", pa.string(), nullable=False),
             pa.field("run_id", pa.string(), nullable=False),
             pa.field("processed_at", _UTC_TIMESTAMP, nullable=False),
+            pa.field("story_id", pa.string(), nullable=False),
         ]
     ),
 )
@@ -154,6 +155,7 @@ ENTITY_DAILY = Dataset(
             pa.field("canonical", pa.string(), nullable=False),
             pa.field("label", pa.string(), nullable=False),
             pa.field("articles", pa.int32(), nullable=False),
+            pa.field("stories", pa.int32(), nullable=False),
             pa.field("mentions", pa.int32(), nullable=False),
             pa.field("sentences", pa.int32(), nullable=False),
             pa.field("sentiment_mean", pa.float64()),
@@ -174,6 +176,7 @@ ENTITY_PAIRS_DAILY = Dataset(
             pa.field("canonical_b", pa.string(), nullable=False),
             pa.field("label_b", pa.string(), nullable=False),
             pa.field("articles", pa.int32(), nullable=False),
+            pa.field("stories", pa.int32(), nullable=False),
             pa.field("sentences", pa.int32(), nullable=False),
         ]
     ),
@@ -215,6 +218,51 @@ ENTITY_NAMES = Dataset(
     ),
 )
 
+SIGNATURES = Dataset(
+    name="signatures",
+    partitioned=True,
+    keys=("article_id",),
+    schema=pa.schema(
+        [
+            pa.field("article_id", pa.string(), nullable=False),
+            pa.field("published_date", pa.date32()),
+            pa.field("title", pa.string()),
+            pa.field("source_name", pa.string()),
+            pa.field("minhash", pa.list_(pa.uint32()), nullable=False),
+        ]
+    ),
+)
+
+STORY_PAIRS = Dataset(
+    name="story_pairs",
+    partitioned=False,
+    keys=("article_id_a", "article_id_b"),
+    schema=pa.schema(
+        [
+            pa.field("article_id_a", pa.string(), nullable=False),
+            pa.field("article_id_b", pa.string(), nullable=False),
+            pa.field("jaccard", pa.float64(), nullable=False),
+        ]
+    ),
+)
+
+STORIES = Dataset(
+    name="stories",
+    partitioned=False,
+    keys=("story_id",),
+    schema=pa.schema(
+        [
+            pa.field("story_id", pa.string(), nullable=False),
+            pa.field("first_date", pa.date32()),
+            pa.field("last_date", pa.date32()),
+            pa.field("articles", pa.int32(), nullable=False),
+            pa.field("sources", pa.list_(pa.string())),
+            pa.field("headline", pa.string()),
+            pa.field("article_ids", pa.list_(pa.string()), nullable=False),
+        ]
+    ),
+)
+
 # Derived from `entities` in the Beam graph for every partition a run touches
 # (transforms/rollups.py, transforms/corpus_names.py).
 ROLLUPS = (ARTICLE_ENTITIES, ENTITY_DAILY, ENTITY_PAIRS_DAILY, PLACE_DAILY, ENTITY_NAMES)
@@ -235,10 +283,17 @@ INPUT_FILES = Dataset(
     ),
 )
 
-# One row per input record or entity mention, written by the Beam pipeline.
-DATASETS: dict[str, Dataset] = {d.name: d for d in (ARTICLES, ENTITIES, ERRORS, DUPLICATES)}
+# One row per input record, entity mention or pair of articles, written by the Beam pipeline
+# and carried from version to version.
+DATASETS: dict[str, Dataset] = {
+    d.name: d for d in (ARTICLES, ENTITIES, ERRORS, DUPLICATES, SIGNATURES, STORY_PAIRS)
+}
+# Recomputed as a whole by every run that runs the graph (transforms/stories.py).
+WHOLE = (STORIES,)
 # Everything a version holds, as readers see it.
-ALL_DATASETS: dict[str, Dataset] = {**DATASETS, **{d.name: d for d in ROLLUPS}}
+ALL_DATASETS: dict[str, Dataset] = {
+    **DATASETS, **{d.name: d for d in ROLLUPS}, **{d.name: d for d in WHOLE}
+}
 
 
 def schema_fingerprint() -> str:

@@ -52,6 +52,7 @@ class Article(NamedTuple):
     pipeline_version: str
     run_id: str
     processed_at: dt.datetime
+    story_id: str = ""  # the article_id that names its story (transforms/stories.py)
 
 
 class EntityMention(NamedTuple):
@@ -127,6 +128,7 @@ class EntityDay(NamedTuple):
     canonical: str
     label: str
     articles: int
+    stories: int  # distinct stories among those articles (republished copies count once)
     mentions: int
     sentences: int
     sentiment_mean: float | None
@@ -142,6 +144,7 @@ class EntityPairDay(NamedTuple):
     canonical_b: str
     label_b: str
     articles: int  # articles that name both
+    stories: int  # distinct stories among those articles
     sentences: int  # sentences that name both
 
 
@@ -179,3 +182,34 @@ class EntityNameDay(NamedTuple):
     article_label: str
     articles: int
     mentions: int
+
+
+class Signature(NamedTuple):
+    """One row of `signatures`: what story grouping keeps of a published article."""
+
+    article_id: str
+    published_date: dt.date | None
+    title: str | None
+    source_name: str | None
+    minhash: tuple[int, ...]  # MinHash of the body's word 5-shingles (transforms/stories.py)
+
+
+class StoryPair(NamedTuple):
+    """One row of `story_pairs`: two articles whose bodies share at least half their
+    shingles (exact Jaccard), article_id_a < article_id_b."""
+
+    article_id_a: str
+    article_id_b: str
+    jaccard: float
+
+
+class Story(NamedTuple):
+    """One row of `stories`: a group of articles that are copies or light edits of one story."""
+
+    story_id: str  # the smallest article_id of the group
+    first_date: dt.date | None
+    last_date: dt.date | None
+    articles: int
+    sources: tuple[str, ...]
+    headline: str | None  # the title of the first member (earliest date, then article_id)
+    article_ids: tuple[str, ...]

@@ -269,8 +269,9 @@ def _count_republished(mentions: list[EntityMention], counter) -> list[EntityMen
 
 
 class ResolveCorpusNames(beam.PTransform):
-    """New mentions (one list per article, keyed within their articles) and `dropped`
-    ((article_id, partition) of published articles this run removes) -> `mentions`: every
+    """New mentions (one list per article, keyed within their articles), `dropped`
+    ((article_id, partition) of published articles this run removes) and, optionally, other
+    partitions to recompute (whose articles changed story) -> `mentions`: every
     mention of every partition the run touches, with its corpus-level key and label (the
     published ones re-emitted: the version build replaces those partitions' entities);
     `entity_names`: those partitions' name rows (one list per partition); `partitions`: the
@@ -286,12 +287,13 @@ class ResolveCorpusNames(beam.PTransform):
         ) else []  # fmt: skip
 
     def expand(self, inputs):
-        new_mentions, dropped = inputs
+        new_mentions, dropped, *extra = inputs
         changed = (
             (
                 new_mentions
                 | "NewPartitions" >> beam.Map(lambda m: partition_of(m[0].published_date)),
                 dropped | "DroppedPartitions" >> beam.Map(lambda d: tuple(d[1])),
+                *extra,
             )
             | "FlattenChanged" >> beam.Flatten()
             | "DistinctChanged" >> beam.Distinct()

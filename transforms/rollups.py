@@ -38,11 +38,11 @@ _UNDATED = -1  # the day key of undated mentions (date ordinals are >= 1)
 Entity = tuple[str, str]  # (canonical, label)
 DayKey = int  # a date's proleptic ordinal, or _UNDATED
 # (day, canonical, label) -> (mentions, distinct scored sentence scores in first-mention order)
-DailyContribution = tuple[tuple[DayKey, str, str], int, tuple[float, ...]]
+DailyContribution = tuple[tuple[DayKey, str, str], int, tuple[float, ...], str]  # ..., story
 # (day, canonical_a, label_a, canonical_b, label_b) -> sentences naming both
 # (every pair key (day, a, b) of the article, {pair key: sentences naming both} where > 0)
 PairKey = tuple[DayKey, tuple[str, str], tuple[str, str]]
-PairContribution = tuple[list[PairKey], dict[PairKey, int]]
+PairContribution = tuple[list[PairKey], dict[PairKey, int], str]  # ..., the article's story
 
 
 # (day, place_id) -> (place columns, mentions, distinct scored sentence scores)
@@ -90,9 +90,11 @@ def _date_of(day: DayKey) -> dt.date | None:
 
 
 def article_rollups(
-    mentions: Sequence[EntityMention], excluded_labels: frozenset[str]
+    mentions: Sequence[EntityMention], excluded_labels: frozenset[str], story: str | None = None
 ) -> ArticleRollups:
-    """One article's rollup rows and contributions (mentions in title-then-body order)."""
+    """One article's rollup rows and contributions (mentions in title-then-body order);
+    `story` is its story_id (default: the article is a story of its own)."""
+    story = story or (mentions[0].article_id if mentions else "")
     by_entity: dict[Entity, list] = {}  # entity -> [mentions, first position, {sentence: score}]
     by_sentence: dict[tuple[str, int], set[Entity]] = {}
     for mention in mentions:
@@ -109,7 +111,7 @@ def article_rollups(
     first = mentions[0] if mentions else None
     places = _place_contributions(mentions, day_key(first.published_date)) if first else []
     if not by_entity:
-        return ArticleRollups([], [], ([], {}), places)
+        return ArticleRollups([], [], ([], {}, story), places)
     day = day_key(first.published_date)
     rows, daily = [], []
     for (canonical, label), (count, position, scores) in sorted(by_entity.items()):
@@ -126,8 +128,9 @@ def article_rollups(
                 first.published_date,
             )
         )
-        daily.append(((day, canonical, label), count, values))
-    return ArticleRollups(rows, daily, _pair_contributions(day, by_entity, by_sentence), places)
+        daily.append(((day, canonical, label), count, values, story))
+    keys, shared = _pair_contributions(day, by_entity, by_sentence)
+    return ArticleRollups(rows, daily, (keys, shared, story), places)
 
 
 def _place_contributions(mentions: Sequence[EntityMention], day: DayKey) -> list[PlaceContribution]:
@@ -152,7 +155,7 @@ def _place_contributions(mentions: Sequence[EntityMention], day: DayKey) -> list
 
 def _pair_contributions(
     day: DayKey, by_entity: dict[Entity, list], by_sentence: dict[tuple[str, int], set[Entity]]
-) -> PairContribution:
+) -> tuple[list[PairKey], dict[PairKey, int]]:
     """Every pair of the article's entities (a < b), and the sentences naming both (the few
     pairs that share one). Keys reuse the entity tuples: an article has hundreds of pairs."""
     shared: dict[PairKey, int] = {}
@@ -173,8 +176,9 @@ def _spread(scores: list[float]) -> tuple[float | None, float | None]:
 
 
 class _KeyedTotalsFn(beam.CombineFn):
-    """Per-article contributions of one partition, added up per key: integer totals (articles,
-    mentions, ...) and, with `scored`, the list of sentence scores behind the key's mean."""
+    """Per-article contributions of one partition, added up per key: totals (articles,
+    mentions, ...; a `Counter` of stories adds up too) and, with `scored`, the list of
+    sentence scores behind the key's mean."""
 
     scored = True
 
@@ -187,8 +191,9 @@ class _KeyedTotalsFn(beam.CombineFn):
 
     def _add(self, accumulator: dict, key: tuple, entry: list) -> None:
         current = accumulator.get(key)
-        if current is None:
-            accumulator[key] = [*entry[:-1], list(entry[-1])] if self.scored else list(entry)
+        if current is None:  # copied: an entry may belong to another accumulator
+            copies = [v.copy() if isinstance(v, collections.Counter) else v for v in entry]
+            accumulator[key] = [*copies[:-1], list(entry[-1])] if self.scored else copies
             return
         totals = len(entry) - 1 if self.scored else len(entry)
         for i in range(totals):
@@ -213,46 +218,50 @@ class EntityDailyFn(_KeyedTotalsFn):
     """Daily contributions -> `entity_daily` rows, by (canonical, label, date)."""
 
     def _entry(self, contribution: DailyContribution) -> tuple[tuple, list]:
-        key, mentions, scores = contribution
-        return key, [1, mentions, scores]
+        key, mentions, scores, story = contribution
+        return key, [1, collections.Counter((story,)), mentions, scores]
 
     def extract_output(self, accumulator: dict) -> list[EntityDay]:
         rows = []
-        for (day, canonical, label), (articles, mentions, scores) in sorted(
+        for (day, canonical, label), (articles, stories, mentions, scores) in sorted(
             accumulator.items(), key=lambda item: (item[0][1], item[0][2], item[0][0])
         ):
             mean, std = _spread(scores)
-            rows.append(EntityDay(_date_of(day), canonical, label, articles, mentions,
-                                  len(scores), mean, std))  # fmt: skip
+            rows.append(EntityDay(_date_of(day), canonical, label, articles, len(stories),
+                                  mentions, len(scores), mean, std))  # fmt: skip
         return rows
 
 
 class EntityPairsDailyFn(beam.CombineFn):
-    """Pair contributions -> `entity_pairs_daily` rows, by (date, pair). Articles are counted
-    with `collections.Counter`'s C loop: pairs are the most numerous contribution."""
+    """Pair contributions -> `entity_pairs_daily` rows, by (date, pair). Articles, and
+    (pair, story) keys for the distinct stories, are counted with `collections.Counter`'s C
+    loop: pairs are the most numerous contribution."""
 
-    def create_accumulator(self) -> tuple[collections.Counter, collections.Counter]:
-        return collections.Counter(), collections.Counter()
+    def create_accumulator(self):
+        return collections.Counter(), collections.Counter(), collections.Counter()
 
     def add_input(self, accumulator, contribution: PairContribution):
-        articles, sentences = accumulator
-        keys, shared = contribution
+        articles, sentences, stories = accumulator
+        keys, shared, story = contribution
         articles.update(keys)
+        stories.update(zip(keys, itertools.repeat(story)))
         for key, count in shared.items():
             sentences[key] += count
         return accumulator
 
     def merge_accumulators(self, accumulators):
-        articles, sentences = collections.Counter(), collections.Counter()
-        for other_articles, other_sentences in accumulators:
-            articles.update(other_articles)
-            sentences.update(other_sentences)
-        return articles, sentences
+        merged = self.create_accumulator()
+        for accumulator in accumulators:
+            for total, other in zip(merged, accumulator, strict=True):
+                total.update(other)
+        return merged
 
     def extract_output(self, accumulator) -> list[EntityPairDay]:
-        articles, sentences = accumulator
+        articles, sentences, story_keys = accumulator
+        stories = collections.Counter(key for key, _ in story_keys)
         return [
-            EntityPairDay(_date_of(day), a[0], a[1], b[0], b[1], articles[key], sentences[key])
+            EntityPairDay(_date_of(day), a[0], a[1], b[0], b[1], articles[key], stories[key],
+                          sentences[key])
             for key in sorted(articles)
             for day, a, b in (key,)
         ]
@@ -277,11 +286,15 @@ class PlaceDailyFn(_KeyedTotalsFn):
 
 
 def compute_rollups(
-    mentions: Iterable[EntityMention], excluded_labels: Iterable[str]
+    mentions: Iterable[EntityMention],
+    excluded_labels: Iterable[str],
+    story_of: dict[str, str] | None = None,
 ) -> tuple[list[ArticleEntity], list[EntityDay], list[EntityPairDay], list[PlaceDay]]:
     """The four rollups of a set of mentions, in one process: the same functions the graph
     runs, for tests and for reading a dataset back by hand. Mentions of one article must be
-    in title-then-body order."""
+    in title-then-body order; `story_of` maps article_id -> story_id (default: every article
+    is a story of its own)."""
+    story_of = story_of or {}
     excluded = frozenset(excluded_labels)
     by_article: dict[str, list[EntityMention]] = {}
     for mention in mentions:
@@ -292,7 +305,8 @@ def compute_rollups(
     places: dict = {}
     daily_fn, pairs_fn, places_fn = EntityDailyFn(), EntityPairsDailyFn(), PlaceDailyFn()
     for article_mentions in by_article.values():
-        derived = article_rollups(article_mentions, excluded)
+        story = story_of.get(article_mentions[0].article_id)
+        derived = article_rollups(article_mentions, excluded, story)
         rows.extend(derived.article_entities)
         partition = partition_of(article_mentions[0].published_date)
         daily_fn.add_input(daily.setdefault(partition, {}), derived.daily)
@@ -313,8 +327,9 @@ class _DeriveArticleRollupsFn(beam.DoFn):
         self._excluded = frozenset(excluded_labels)
         self._articles = Metrics.counter("newsbeam", "rollup_articles")
 
-    def process(self, mentions: list[EntityMention]) -> Iterator[tuple[str, object]]:
-        derived = article_rollups(mentions, self._excluded)
+    def process(self, mentions: list[EntityMention], stories=None) -> Iterator[tuple[str, object]]:
+        story = stories.story_of[mentions[0].article_id] if stories is not None else None
+        derived = article_rollups(mentions, self._excluded, story)
         partition = partition_of(mentions[0].published_date)
         if derived.places:
             yield "places", (partition, derived.places)
@@ -327,7 +342,7 @@ class _DeriveArticleRollupsFn(beam.DoFn):
             yield "pairs", (partition, derived.pairs)
 
 
-def _write_marker(partition: tuple[int, int], directory: str) -> tuple[int, int]:
+def mark_partition(partition: tuple[int, int], directory: str) -> tuple[int, int]:
     """An empty directory per recomputed partition (the output is local): the version build
     takes these partitions' rollups from this run and links the others from the published
     version."""
@@ -336,8 +351,8 @@ def _write_marker(partition: tuple[int, int], directory: str) -> tuple[int, int]
 
 
 class DeriveRollups(beam.PTransform):
-    """Mentions (one list per article, every article of the partitions the run touches) and
-    the touched partitions -> `article_entities` (lists of rows), `entity_daily`,
+    """Mentions (one list per article, every article of the partitions the run touches), the
+    touched partitions and the stories (a singleton `StoryResult`) -> `article_entities` (lists of rows), `entity_daily`,
     `entity_pairs_daily` and `place_daily` (one list of rows per partition). Each touched
     partition is marked under `touched_dir` (output `touched`: join it into the graph's last
     step, as the writers are).
@@ -349,10 +364,13 @@ class DeriveRollups(beam.PTransform):
         self._touched_dir = touched_dir
 
     def expand(self, inputs):
-        mentions, partitions = inputs
-        marked = partitions | "MarkTouched" >> beam.Map(_write_marker, self._touched_dir)
+        mentions, partitions, *stories = inputs  # stories: without it, one per article
+        marked = partitions | "MarkTouched" >> beam.Map(mark_partition, self._touched_dir)
+        side = [beam.pvalue.AsSingleton(s) for s in stories]
         derived = split_outputs(
-            mentions | "DeriveArticleRollups" >> beam.ParDo(_DeriveArticleRollupsFn(self._excluded)),
+            mentions | "DeriveArticleRollups" >> beam.ParDo(
+                _DeriveArticleRollupsFn(self._excluded), *side
+            ),
             "article_entities", "daily", "pairs", "places",
         )  # fmt: skip
         return Outputs(

@@ -29,14 +29,19 @@ from schemas import (
     ENTITIES,
     ERRORS,
     ROLLUPS,
+    SIGNATURES,
+    STORY_PAIRS,
+    WHOLE,
     Dataset,
     file_of,
 )
 from transforms.checkpoints import pause_point
 from transforms.published import repoint
+from transforms.stories import STORIES_MARKER
 from transforms.write import write_empty, write_table
 
 TOUCHED = "_touched"  # below a run's staging directory: the partitions whose rollups it made
+RESTORIED = "_restoried"  # ... the partitions whose articles it re-emitted (stories changed)
 _PATH_COLUMNS = ("source_path", "duplicate_of")
 
 
@@ -87,7 +92,8 @@ def _carry(
 
 def _row_columns(dataset: Dataset) -> list[str]:
     """The columns that decide whether a row is kept or re-pointed."""
-    return [c for c in ("article_id", *_PATH_COLUMNS) if c in dataset.schema.names]
+    names = ("article_id", "article_id_a", "article_id_b", *_PATH_COLUMNS)
+    return [c for c in names if c in dataset.schema.names]
 
 
 def _needs_repoint(table: pa.Table, renames: Mapping[str, str]) -> bool:
@@ -112,12 +118,16 @@ def _file_mask(drop: frozenset[str], *columns: str) -> RowMask:
     return keep
 
 
-def _id_mask(dropped_ids: set[str]) -> RowMask:
+def _id_mask(dropped_ids: set[str], *columns: str) -> RowMask:
+    """Keeps the rows that name no dropped article (in any of `columns`)."""
+    columns = columns or ("article_id",)
+
     def keep(table: pa.Table) -> pa.Array | None:
         if not dropped_ids:
             return None
         values = pa.array(sorted(dropped_ids), type=pa.string())
-        hit = pc.is_in(table["article_id"], value_set=values)
+        hits = [pc.is_in(table[column], value_set=values) for column in columns]
+        hit = hits[0] if len(hits) == 1 else pc.or_(*hits)
         return pc.invert(hit) if pc.any(hit).as_py() else None
 
     return keep
@@ -136,23 +146,34 @@ def dropped_article_ids(previous: Path, drop_files: frozenset[str]) -> set[str]:
     return dropped
 
 
-def carry_previous(previous: Path, target: Path, plan: Plan, touched: set[str]) -> None:
+def carry_previous(previous: Path, target: Path, plan: Plan, staged: Path) -> None:
     """The published rows this run keeps (the rollups are handled by `place_rollups`). The
     run re-emits every kept mention of the partitions it touched (with their corpus-level
-    keys, transforms/corpus_names.py), so those partitions' entities are not carried."""
+    keys, transforms/corpus_names.py) and every kept article of the partitions whose stories
+    changed (transforms/stories.py): those partitions are not carried."""
     drop = plan.drop_files
     dropped_ids = dropped_article_ids(previous, drop)
-    _carry(ARTICLES, previous, target, _file_mask(drop, "source_path"), plan.renames)
-    _carry(ENTITIES, previous, target, _id_mask(dropped_ids), {}, skip=touched)
+    _carry(ARTICLES, previous, target, _file_mask(drop, "source_path"), plan.renames,
+           skip=marked_partitions(staged, RESTORIED))  # fmt: skip
+    _carry(ENTITIES, previous, target, _id_mask(dropped_ids), {},
+           skip=marked_partitions(staged, TOUCHED))  # fmt: skip
+    _carry(SIGNATURES, previous, target, _id_mask(dropped_ids), {})
+    _carry(STORY_PAIRS, previous, target, _id_mask(dropped_ids, "article_id_a", "article_id_b"),
+           {})  # fmt: skip
     _carry(ERRORS, previous, target, _file_mask(drop, "source_path"), plan.renames)
     _carry(DUPLICATES, previous, target, _file_mask(drop, "source_path", "duplicate_of"),
            plan.renames)  # fmt: skip
 
 
+def marked_partitions(staged: Path, marker: str) -> set[str]:
+    """`year=2019/month=3` of every partition marked under `staged/marker`."""
+    markers = staged / marker
+    return {p.relative_to(markers).as_posix() for p in markers.glob("*/*")}
+
+
 def touched_partitions(staged: Path) -> set[str]:
     """`year=2019/month=3` of every partition whose rollups the run recomputed."""
-    markers = staged / TOUCHED
-    return {p.relative_to(markers).as_posix() for p in markers.glob("*/*")}
+    return marked_partitions(staged, TOUCHED)
 
 
 def _partition_of(path: Path, root: Path, dataset: Dataset) -> str:
@@ -183,11 +204,17 @@ def build_version(
     """previous (published) + staged (this run's files) -> target (the next version)."""
     target.mkdir(parents=True, exist_ok=True)
     if previous is not None:
-        carry_previous(previous, target, plan, touched_partitions(staged))
+        carry_previous(previous, target, plan, staged)
     pause_point("building")
-    for dataset in DATASETS.values():
+    for dataset in (*DATASETS.values(), *WHOLE):
         for path in dataset_files(staged, dataset):
             _move(path, target / path.relative_to(staged))
+    if previous is not None and not (staged / STORIES_MARKER).is_dir():
+        for dataset in WHOLE:  # the graph did not run: the previous stories still hold
+            for path in dataset_files(previous, dataset):
+                destination = target / path.relative_to(previous)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                os.link(path, destination)
     if compact:
         for dataset in DATASETS.values():
             compact_dataset(target, dataset)

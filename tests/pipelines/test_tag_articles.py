@@ -120,6 +120,9 @@ def test_errors_and_run_summary_balance(local_run):
         "entity_pairs_daily": len(pd.read_parquet(output / "entity_pairs_daily")),
         "place_daily": len(pd.read_parquet(output / "place_daily")),
         "entity_names": len(pd.read_parquet(output / "entity_names")),
+        "signatures": 6,
+        "story_pairs": 0,
+        "stories": 6,  # no two bodies alike: every article is a story of its own
     }
     assert (
         "this run: 11 inputs = 6 articles + 4 errors + 1 duplicates (every file accounted for)"

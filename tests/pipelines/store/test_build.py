@@ -7,7 +7,16 @@ import pyarrow.parquet as pq
 
 from pipelines.store import build
 from pipelines.store.inputs import Plan
-from schemas import ARTICLES, DUPLICATES, ENTITIES, ENTITY_DAILY, ERRORS, Dataset
+from schemas import (
+    ARTICLES,
+    DUPLICATES,
+    ENTITIES,
+    ENTITY_DAILY,
+    ERRORS,
+    STORIES,
+    STORY_PAIRS,
+    Dataset,
+)
 from transforms.write import write_table
 
 D1, D2 = dt.date(2019, 1, 5), dt.date(2019, 2, 7)
@@ -26,7 +35,7 @@ def _article(article_id: str, path: str, date) -> dict:
     return {"article_id": article_id, "source_path": path, "published_date": date,
             "header_format": "date_line", "body": "b", "word_count": 1, "sentence_count": 1,
             "entity_count": 1, "model": "m", "pipeline_version": "v", "run_id": "r1",
-            "processed_at": NOW}  # fmt: skip
+            "processed_at": NOW, "story_id": article_id}  # fmt: skip
 
 
 def _mention(article_id: str, date) -> dict:
@@ -39,7 +48,7 @@ def _mention(article_id: str, date) -> dict:
 
 def _daily(date, canonical: str) -> dict:
     return {"published_date": date, "canonical": canonical, "label": "GPE", "articles": 1,
-            "mentions": 1, "sentences": 0}  # fmt: skip
+            "stories": 1, "mentions": 1, "sentences": 0}  # fmt: skip
 
 
 def _previous(root):
@@ -54,6 +63,11 @@ def _previous(root):
     _write(root, DUPLICATES, "", "part-d.parquet",
            [{"article_id": "c", "source_path": "in/c-copy.txt", "duplicate_of": "in/c.txt",
              "run_id": "r1"}])  # fmt: skip
+    _write(root, STORY_PAIRS, "", "part-p.parquet",
+           [{"article_id_a": "a", "article_id_b": "b", "jaccard": 0.9},
+            {"article_id_a": "a", "article_id_b": "c", "jaccard": 0.6}])  # fmt: skip
+    _write(root, STORIES, "", "part-s.parquet",
+           [{"story_id": i, "articles": 1, "article_ids": [i]} for i in "abc"])  # fmt: skip
     _write(root, ENTITY_DAILY, "year=2019/month=1", "part-r1.parquet", [_daily(D1, "old-jan")])
     _write(root, ENTITY_DAILY, "year=2019/month=2", "part-r2.parquet", [_daily(D2, "old-feb")])
     return root
@@ -84,6 +98,9 @@ def test_dropped_and_renamed_files_are_rewritten_and_the_rest_linked(tmp_path):
         "part-new.parquet"
     ]  # a touched partition's entities come from the run only
     assert _column(target, DUPLICATES, "duplicate_of") == ["in/c2.txt"]  # re-pointed
+    assert _column(target, STORY_PAIRS, "article_id_b") == ["c"]  # the pair naming b dropped
+    # the run did not recompute the stories (no marker): the published ones are linked
+    assert _column(target, STORIES, "story_id") == ["a", "b", "c"]
     assert _column(target, ENTITY_DAILY, "canonical") == ["new-jan", "old-feb"]
     february = "entities/year=2019/month=2/part-c.parquet"
     assert (target / february).stat().st_ino == (previous / february).stat().st_ino  # linked
