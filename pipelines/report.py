@@ -74,7 +74,8 @@ def overview_section(page: Page, out: queries.Output, summary: dict) -> None:
     first, last = summary["first_date"], summary["last_date"]
     dates = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}" if first else "no dated articles"
     parts.append(cards([
-        ("articles", f"{summary['articles']:,}"), ("date range", dates),
+        ("articles", f"{summary['articles']:,}"),
+        ("stories", f"{summary['stories']:,}"), ("date range", dates),
         ("sources", f"{summary['sources']:,}"), ("languages", f"{summary['languages']:,}"),
         ("entity mentions", f"{summary['entity_mentions']:,}"), ("words", f"{int(summary['words']):,}"),
         ("undated articles", f"{summary['undated']:,}"),
@@ -104,8 +105,10 @@ def time_sections(page: Page, out: queries.Output, unit: str) -> None:
 
 def entity_sections(page: Page, out: queries.Output, unit: str, top: int) -> None:
     parts = page.section("entities", "Top entities")
-    parts.append(paragraph("Ranked by the number of articles that name them; sentiment is the "
-                           "mean over those articles of the sentences naming the entity."))  # fmt: skip
+    parts.append(paragraph("Ranked by the number of stories that name them (a story is an "
+                           "article and its republished or lightly edited copies, counted "
+                           "once); sentiment is the mean over the articles of the sentences "
+                           "naming the entity."))  # fmt: skip
     frame = queries.top_entities(out, top)
     if frame.empty:
         parts.append(paragraph("No entities in this range.", "empty"))
@@ -116,10 +119,10 @@ def entity_sections(page: Page, out: queries.Output, unit: str, top: int) -> Non
         page.chart(row, f"top-{label.lower()}", charts.top_entities_chart(frame, label))
         page.chart(row, f"tone-{label.lower()}", charts.entity_sentiment_chart(frame, label))
         row.append("</div>")
-        shown = frame[frame.label == label][["canonical", "articles", "mentions",
+        shown = frame[frame.label == label][["canonical", "stories", "articles", "mentions",
                                              "scored_articles", "mean", "low", "high"]]  # fmt: skip
         row.append(table(shown, {"mean": "{:+.3f}", "low": "{:+.3f}", "high": "{:+.3f}"}))
-    leaders = frame.sort_values("articles", ascending=False).head(6)
+    leaders = frame.sort_values(["stories", "articles"], ascending=False).head(6)
     timelines = queries.entity_timelines(out, unit, list(zip(leaders.canonical, leaders.label,
                                                              strict=True)))  # fmt: skip
     if not timelines.empty:
@@ -131,6 +134,9 @@ def entity_sections(page: Page, out: queries.Output, unit: str, top: int) -> Non
         parts.append(paragraph("No two entities named in one article.", "empty"))
     else:
         page.chart(parts, "pairs", charts.pairs_chart(pairs))
+        parts.append(paragraph("story_days: the stories naming both on each day, summed over the "
+                               "days (a story whose copies run over several days counts on "
+                               "each).", "note"))  # fmt: skip
         parts.append(table(pairs.head(15)))
 
 
@@ -224,6 +230,7 @@ def entity_report(out: queries.Output, name: str) -> Page:
                                "lower case: see the entities dataset).", "empty"))  # fmt: skip
         return page
     parts.append(cards([("articles", f"{int(timeline.articles.sum()):,}"),
+                        ("stories", f"{queries.entity_stories(out, name):,}"),
                         ("mentions", f"{int(timeline.mentions.sum()):,}"),
                         ("scored sentences", f"{int(timeline.sentences.sum()):,}")]))  # fmt: skip
     page.chart(parts, "entity-volume", charts.timelines_chart(

@@ -2,7 +2,7 @@
 
 - Stages, one composite PTransform each: `read.ReadRawFiles`, `parse.ParseArticles`,
   `dedupe.DropDuplicates`, `published.ReadPublishedArticles`, `tag.TagArticles`,
-  `corpus_names.ResolveCorpusNames`, `rollups.DeriveRollups`, `write.WriteDataset`.
+  `stories.GroupStories`, `corpus_names.ResolveCorpusNames`, `rollups.DeriveRollups`, `write.WriteDataset`.
 - Parsing helpers (plain functions, tested without Beam): `decode`, `normalize`, `headers`,
   `documents`, `fields`, `dates`, `language`, `errors`; entity keys within an article
   (titles, the label and alias tables): `canonical`.

@@ -16,6 +16,10 @@
 - finish_bundle: the DaskRunner drops what `finish_bundle` emits, so nothing downstream may
   depend on it (the writers' `WrittenFile` records from finish_bundle are for logs only), and
   batches are cut after a GroupByKey (`transforms/dedupe.py`) rather than by `BatchElements`.
+- Side inputs and fusion: the FnApiRunner may fuse a step that takes a side input into the
+  same stage as the steps that compute that side input from the same main input, and then
+  never runs it ("watermark-pending bundles did not execute"). `transforms/stories.py` puts a
+  `Reshuffle` before each such step.
 - The DaskRunner keeps a one-element input in one partition: the driver lists the input files
   and `Create`s them (`transforms/read.py`), so the work spreads over the workers.
 """

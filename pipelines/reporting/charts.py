@@ -55,12 +55,12 @@ def _points(base: alt.Chart, axis: str, tooltip: list) -> alt.LayerChart:
 
 def top_entities_chart(frame: pd.DataFrame, label: str) -> alt.Chart:
     data = frame[frame.label == label]
-    base = alt.Chart(data, title=f"Top {label} entities by articles").encode(
+    base = alt.Chart(data, title=f"Top {label} entities by stories").encode(
         y=alt.Y("canonical:N", sort=list(data.canonical), title=None)
     )
     bars = base.mark_bar(color="#4c78a8").encode(
-        x=alt.X("articles:Q", title="Articles naming it"),
-        tooltip=["canonical:N", "articles:Q", "mentions:Q",
+        x=alt.X("stories:Q", title="Stories naming it", axis=alt.Axis(tickMinStep=1)),
+        tooltip=["canonical:N", "stories:Q", "articles:Q", "mentions:Q",
                  alt.Tooltip("mean:Q", title="mean sentiment", format=".3f")],
     )  # fmt: skip
     return bars.properties(width=320, height=max(120, 18 * len(data)))
@@ -91,7 +91,8 @@ def timelines_chart(frame: pd.DataFrame, unit: str, subject: str = "the top enti
             x=alt.X("period:T", title=PERIOD_TITLES[unit]),
             y=alt.Y("articles:Q", title="Articles", axis=alt.Axis(tickMinStep=1)),
             color=alt.Color("entity:N", title="Entity"),
-            tooltip=["entity:N", alt.Tooltip("period:T", title=unit), "articles:Q"],
+            tooltip=["entity:N", alt.Tooltip("period:T", title=unit), "articles:Q",
+                     *(["stories:Q"] if "stories" in frame else [])],
         )
         .properties(width=WIDTH, height=260)
     )
@@ -107,7 +108,7 @@ def pairs_chart(frame: pd.DataFrame) -> alt.Chart:
             x=alt.X("a:N", sort=names, title=None, axis=alt.Axis(labelAngle=-45)),
             y=alt.Y("b:N", sort=names, title=None),
             color=alt.Color("articles:Q", title="Articles", scale=alt.Scale(scheme="blues")),
-            tooltip=["a:N", "b:N", "articles:Q", "sentences:Q"],
+            tooltip=["a:N", "b:N", "articles:Q", "story_days:Q", "sentences:Q"],
         )
         .properties(width=min(WIDTH, 22 * len(names)), height=min(WIDTH, 22 * len(names)))
     )

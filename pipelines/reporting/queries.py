@@ -77,6 +77,7 @@ class Output:
 def overview(out: Output) -> dict:
     row = out.frame("""
         SELECT count(*) AS articles,
+               count(DISTINCT story_id) AS stories,
                count(*) FILTER (WHERE published_date IS NULL) AS undated,
                min(published_date) AS first_date, max(published_date) AS last_date,
                count(DISTINCT source_name) AS sources,
@@ -89,6 +90,7 @@ def overview(out: Output) -> dict:
             result[key] = pd.Timestamp(result[key]).date()
     result["entity_mentions"] = int(out.scalar("SELECT count(*) FROM entities"))
     result["articles"] = int(result["articles"])
+    result["stories"] = int(result["stories"])
     result["undated"] = int(result["undated"])
     return result
 
@@ -145,18 +147,21 @@ def with_interval(frame: pd.DataFrame, unit_column: str) -> pd.DataFrame:
 
 
 def top_entities(out: Output, top: int) -> pd.DataFrame:
-    """Per label, the entities in most articles: mentions, articles and the mean of their
-    articles' sentence sentiment toward them, with a 95% interval (unit: an article)."""
+    """Per label, the entities in most stories (a republished copy counts once): stories,
+    articles, mentions and the mean of their articles' sentence sentiment toward them, with a
+    95% interval (unit: an article)."""
     frame = out.frame(f"""
         WITH per_entity AS (
-            SELECT canonical, label, sum(mentions) AS mentions,
+            SELECT canonical, label, count(DISTINCT a.story_id) AS stories,
+                   sum(mentions) AS mentions,
                    count(*) AS articles,  -- one row per (article, entity, label)
-                   count(sentiment_mean) AS scored_articles,
-                   avg(sentiment_mean) AS mean, stddev_samp(sentiment_mean) AS sd
-            FROM article_entities GROUP BY canonical, label),
+                   count(e.sentiment_mean) AS scored_articles,
+                   avg(e.sentiment_mean) AS mean, stddev_samp(e.sentiment_mean) AS sd
+            FROM article_entities e JOIN articles a USING (article_id)
+            GROUP BY canonical, label),
         ranked AS (
-            SELECT *, row_number() OVER (PARTITION BY label
-                                         ORDER BY articles DESC, mentions DESC, canonical) AS rank
+            SELECT *, row_number() OVER (PARTITION BY label ORDER BY stories DESC,
+                                         articles DESC, mentions DESC, canonical) AS rank
             FROM per_entity)
         SELECT * FROM ranked WHERE rank <= {int(top)}
         ORDER BY label, rank""")
@@ -164,14 +169,16 @@ def top_entities(out: Output, top: int) -> pd.DataFrame:
 
 
 def entity_timelines(out: Output, unit: str, entities: list[tuple[str, str]]) -> pd.DataFrame:
+    """Articles and distinct stories per period naming each of `entities`."""
     if not entities:
-        return pd.DataFrame(columns=["period", "entity", "articles"])
+        return pd.DataFrame(columns=["period", "entity", "articles", "stories"])
     keys = ", ".join(f"({_quote(c)}, {_quote(lbl)})" for c, lbl in entities)
     return out.frame(f"""
-        SELECT date_trunc('{unit}', published_date)::DATE AS period,
-               canonical || ' (' || label || ')' AS entity, sum(articles) AS articles
-        FROM entity_daily
-        WHERE published_date IS NOT NULL AND (canonical, label) IN ({keys})
+        SELECT date_trunc('{unit}', e.published_date)::DATE AS period,
+               canonical || ' (' || label || ')' AS entity, count(*) AS articles,
+               count(DISTINCT a.story_id) AS stories
+        FROM article_entities e JOIN articles a USING (article_id)
+        WHERE e.published_date IS NOT NULL AND (canonical, label) IN ({keys})
         GROUP BY ALL ORDER BY period, entity""")
 
 
@@ -179,9 +186,10 @@ def top_pairs(out: Output, limit: int = 40) -> pd.DataFrame:
     return out.frame(f"""
         SELECT canonical_a || ' (' || label_a || ')' AS a,
                canonical_b || ' (' || label_b || ')' AS b,
-               sum(articles) AS articles, sum(sentences) AS sentences
+               sum(articles) AS articles, sum(stories) AS story_days,
+               sum(sentences) AS sentences
         FROM entity_pairs_daily GROUP BY ALL
-        ORDER BY articles DESC, sentences DESC, a, b LIMIT {int(limit)}""")
+        ORDER BY story_days DESC, articles DESC, sentences DESC, a, b LIMIT {int(limit)}""")
 
 
 def errors_by_code(out: Output) -> pd.DataFrame:
@@ -239,6 +247,14 @@ def entity_daily_sentiment(out: Output, unit: str, canonical: str) -> pd.DataFra
     frame["sd"] = (variance * frame["sentences"] / (frame["sentences"] - 1).where(
         frame["sentences"] > 1)).pow(0.5)  # fmt: skip
     return with_interval(frame.drop(columns="second_moment"), "sentences")
+
+
+def entity_stories(out: Output, canonical: str) -> int:
+    """Distinct stories among the dated articles naming one entity."""
+    return int(out.frame(
+        """SELECT count(DISTINCT a.story_id) AS n FROM article_entities e
+           JOIN articles a USING (article_id)
+           WHERE e.canonical = ? AND e.published_date IS NOT NULL""", [canonical]).n.iloc[0])  # fmt: skip
 
 
 def entity_partners(out: Output, canonical: str, limit: int = 15) -> pd.DataFrame:

@@ -26,8 +26,8 @@ D1, D2, D3 = dt.date(2019, 3, 4), dt.date(2019, 3, 5), dt.date(2019, 4, 2)
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
-def _article(article_id, date, source, compound, sentences, warnings=()):
-    return {"article_id": article_id, "source_path": f"in/{article_id}.txt", "title": article_id,
+def _article(article_id, date, source, compound, sentences, warnings=(), story=None):
+    return {"article_id": article_id, "story_id": story or article_id, "source_path": f"in/{article_id}.txt", "title": article_id,
             "published_date": date, "source_name": source, "language": "en",
             "header_format": "date_line", "body": "Oslo said so. Bergen agreed.", "word_count": 10,
             "sentence_count": sentences, "entity_count": 1, "sentiment_compound": compound,
@@ -59,7 +59,7 @@ def _output(root: Path, **datasets: list[dict]) -> Path:
 
 ARTICLES = [
     _article("a1", D1, "Wire", 0.5, 4),
-    _article("a2", D1, "Wire", -0.1, 2, ["title_missing: no title"]),
+    _article("a2", D1, "Wire", -0.1, 2, ["title_missing: no title"], story="a1"),  # a copy
     _article("a3", D2, "Post", 0.3, 3),
     _article("a4", D3, None, None, 1, ["language_unsupported: no model"]),
     _article("u1", None, "Wire", 0.2, 2),
@@ -69,7 +69,11 @@ ARTICLE_ENTITIES = [
      "sentences": 1, "sentiment_mean": s, "published_date": d}
     for a, m, s, d in (("a1", 2, 0.4, D1), ("a2", 1, -0.2, D1), ("a3", 3, 0.6, D2))
 ] + [{"article_id": "a1", "canonical": "bergen", "label": "GPE", "mentions": 1,
-      "first_position": "title", "sentences": 1, "sentiment_mean": 0.1, "published_date": D1}]  # fmt: skip
+      "first_position": "title", "sentences": 1, "sentiment_mean": 0.1, "published_date": D1}] + [
+    {"article_id": a, "canonical": c, "label": "GPE", "mentions": m, "first_position": "later",
+     "sentences": 1, "sentiment_mean": 0.0, "published_date": d}
+    for a, c, m, d in (("a3", "bergen", 1, D2), ("a1", "rome", 5, D1), ("a2", "rome", 5, D1))
+]  # fmt: skip
 
 
 @pytest.fixture()
@@ -100,6 +104,7 @@ def test_overview_and_volume_count_exactly(built):
     out = queries.Output(queries.Scope(built))
     summary = queries.overview(out)
     assert (summary["articles"], summary["undated"], summary["sources"]) == (5, 1, 2)
+    assert summary["stories"] == 4
     assert (summary["first_date"], summary["last_date"]) == (D1, D3)
     volume = queries.volume(out, "day")
     got = {(r.period.date(), r.source): r.articles for r in volume.itertuples()}
@@ -119,10 +124,13 @@ def test_sentiment_means_and_intervals_are_exact(built):
     assert single["mean"] == pytest.approx(0.3) and math.isnan(single.low)
 
 
-def test_top_entities_rank_by_articles_with_intervals(built):
+def test_top_entities_rank_by_stories_with_intervals(built):
     out = queries.Output(queries.Scope(built))
-    top = queries.top_entities(out, 1)
-    assert list(zip(top.canonical, top.articles, top.mentions, strict=True)) == [("oslo", 3, 6)]
+    top = queries.top_entities(out, 3)
+    # a2 is a copy of a1: rome's 2 articles are 1 story, bergen's 2 are 2
+    assert list(zip(top.canonical, top.stories, top.articles, top.mentions, strict=True)) == [
+        ("oslo", 2, 3, 6), ("bergen", 2, 2, 2), ("rome", 1, 2, 10)
+    ]  # fmt: skip
     oslo = top.iloc[0]
     mean = (0.4 - 0.2 + 0.6) / 3
     sd = math.sqrt(sum((x - mean) ** 2 for x in (0.4, -0.2, 0.6)) / 2)
@@ -136,7 +144,7 @@ def test_a_date_range_prunes_partitions_and_drops_undated(built):
     )
     summary = queries.overview(out)
     assert (summary["articles"], summary["undated"]) == (2, 0)
-    assert list(queries.top_entities(out, 5).canonical) == ["oslo"]
+    assert list(queries.top_entities(out, 5).canonical) == ["oslo", "bergen"]  # mentions: 3, 1
 
 
 def test_data_quality_counts(built):
