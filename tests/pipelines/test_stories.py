@@ -41,7 +41,7 @@ def test_full_run_publishes_the_expected_stories(full):
     stories = pd.read_parquet(full / "out" / "stories")
     found = {frozenset(name[a] for a in ids) for ids in stories.article_ids if len(ids) > 1}
     assert found == {frozenset(g) for g in groups}
-    assert len(stories) == len(files) - sum(len(g) - 1 for g in groups)  # 8 stories, 17 files
+    assert len(stories) == len(files) - sum(len(g) - 1 for g in groups)  # 5 stories, 17 files
     flood = stories[stories.article_ids.map(lambda ids: name[ids[0]].startswith("flood-"))]
     flood = flood[flood.articles == 6].iloc[0]
     assert flood.story_id == min(flood.article_ids)
