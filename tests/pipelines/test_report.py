@@ -94,6 +94,7 @@ def built(tmp_path) -> Path:
                 "canonical_b": "oslo",
                 "label_b": "GPE",
                 "articles": 1,
+                "stories": 1,
                 "sentences": 0,
             }
         ],
