@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import itertools
+import pickle
 import random
 import time
 from pathlib import Path
@@ -59,24 +60,23 @@ def pair_scores(stories, truth: set[frozenset]) -> tuple[float, float, int]:
     return hits / len(found) if found else 1.0, hits / len(truth) if truth else 1.0, len(found)
 
 
-_COLLECTED: list = []  # the FnApiRunner runs in this process: a module global collects
-
-
-def _collect(stories) -> None:
-    _COLLECTED.extend(stories)
+def _save(stories, path: str) -> None:
+    Path(path).write_bytes(pickle.dumps(stories))
 
 
 def run_beam(articles: list[Article], work: Path):
+    """The stories GroupStories makes (saved by the graph: functions are pickled by value)."""
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
-    _COLLECTED.clear()
+    work.mkdir(parents=True, exist_ok=True)
+    saved = work / "stories.pickle"
     with beam.Pipeline(runner=FnApiRunner()) as pipeline:
         out = (
             pipeline | "Articles" >> beam.Create(articles),
             pipeline | "Dropped" >> beam.Create([]),
         ) | GroupStories(DEFAULT_THRESHOLD, str(work))
-        _ = out["stories"] | beam.Map(_collect)
-    return list(_COLLECTED)
+        _ = out["stories"] | beam.Map(_save, str(saved))
+    return pickle.loads(saved.read_bytes())
 
 
 def _truth_jaccards(articles: list[Article], truth: set[frozenset]) -> list[float]:
@@ -108,6 +108,18 @@ def minhash_costs(articles: list[Article]) -> dict[str, float]:
         sketch.digest()
     costs["datasketch"] = (time.perf_counter() - started) / len(sets) * 1000
     return costs
+
+
+def signature_kib_per_1000(articles: list[Article], work: Path) -> float:
+    """The `signatures` rows of these articles written as the job writes them (zstd)."""
+    from schemas import SIGNATURES
+    from transforms.stories import signature_of
+    from transforms.write import to_table, write_table
+
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / "signatures.parquet"
+    write_table(to_table([signature_of(a) for a in articles], SIGNATURES), str(path))
+    return path.stat().st_size / len(articles) * 1000 / 1024
 
 
 def dataset_sizes(output: Path) -> dict[str, float]:
@@ -158,6 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"GroupStories on the FnApiRunner: {beam_seconds:.1f} s for {len(articles)} articles "
           f"= {beam_seconds / len(articles) * 1000:.2f} ms per article (pipeline start "
           "included)")  # fmt: skip
+    print(f"signatures: {signature_kib_per_1000(articles, args.work):.0f} KiB per 1,000 articles")
     if args.output:
         sizes = dataset_sizes(args.output)
         print("KiB per 1,000 articles: " + ", ".join(f"{k} {v}" for k, v in sizes.items()))
