@@ -53,13 +53,20 @@ def _points(base: alt.Chart, axis: str, tooltip: list) -> alt.LayerChart:
     )
 
 
+def _count_axis(counts: pd.Series) -> alt.Axis:
+    """Whole-number ticks, also when every count is 1 (Vega would put one at 0.5)."""
+    top = int(counts.max()) if len(counts) else 0
+    return alt.Axis(values=list(range(top + 1)) if top <= 10 else alt.Undefined,
+                    tickMinStep=1, format="d")  # fmt: skip
+
+
 def top_entities_chart(frame: pd.DataFrame, label: str) -> alt.Chart:
     data = frame[frame.label == label]
     base = alt.Chart(data, title=f"Top {label} entities by stories").encode(
         y=alt.Y("canonical:N", sort=list(data.canonical), title=None)
     )
     bars = base.mark_bar(color="#4c78a8").encode(
-        x=alt.X("stories:Q", title="Stories naming it", axis=alt.Axis(tickMinStep=1)),
+        x=alt.X("stories:Q", title="Stories naming it", axis=_count_axis(data.stories)),
         tooltip=["canonical:N", "stories:Q", "articles:Q", "mentions:Q",
                  alt.Tooltip("mean:Q", title="mean sentiment", format=".3f")],
     )  # fmt: skip
