@@ -57,11 +57,14 @@ HOSTILE = {
     + b"x" * 200_000  # one "word": minutes in spaCy's tokenizer if it were tagged
     + b" The mayor of Bergen came too.\n",
     "hostile/array.json": b'[{"title": "In an array", "text": "Arrays are not articles."}]',
+    # Escaped halves of UTF-16 pairs (a cut emoji): lone surrogates no UTF-8 writer accepts.
+    "hostile/surrogate.json": b'{"title": "Cut \\ud83d emoji", "author": "Ann \\udc80 Lee", '
+    b'"text": "Oslo opened a new ferry pier \\ud83d\\ude00 on Monday \\udfff."}',
 }
 
 
 def write_special_files(root: Path) -> dict[str, str]:
-    """Entries that are not regular files, and the reason each must be reported with."""
+    """Entries that must not be opened, and the message each must be reported with."""
     special = root / "special"
     special.mkdir()
     os.mkfifo(special / "pipe.txt")
@@ -70,10 +73,15 @@ def write_special_files(root: Path) -> dict[str, str]:
     server = socket.socket(socket.AF_UNIX)
     server.bind(str(special / "socket"))
     server.close()
+    # A name in Latin-1 bytes: Python hands it over with lone surrogates, which crashed the
+    # run's Create coder; it is reported under its printable name, `caf\xe9.txt`.
+    (special.joinpath(os.fsdecode(b"caf\xe9.txt"))).write_bytes(b"date 2019-03-02 Cafe\n\nText.")
     return {
-        "special/pipe.txt": "a FIFO (named pipe)",
-        "special/dangling.txt": "a symbolic link to nothing (dangling)",
-        "special/socket": "a socket",
+        "special/pipe.txt": "not read: a FIFO (named pipe), not a regular file",
+        "special/dangling.txt": "not read: a symbolic link to nothing (dangling)",
+        "special/socket": "not read: a socket, not a regular file",
+        "special/caf\\xe9.txt": "not read: its name is not valid UTF-8 (shown with \\x escapes); "
+        "rename it to read it",
     }
 
 

@@ -19,6 +19,8 @@ from transforms.limits import MAX_NESTING, nesting_depth
 # Keys that hold the article text in scraper output (news-please writes `maintext`).
 BODY_KEYS = ("maintext", "text", "body", "content", "article_body", "articlebody", "article")
 JSON_LINES_EXTENSIONS = (".jsonl", ".ndjson", ".jsonlines")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _HTML_START = re.compile(
     r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I | re.S
 )
@@ -54,6 +56,20 @@ def _load_json(text: str) -> object:
         raise InputError(JSON_INVALID, f"the JSON nests deeper than {MAX_NESTING} levels") from err
     if nesting_depth(value) > MAX_NESTING:
         raise InputError(JSON_INVALID, f"the JSON nests deeper than {MAX_NESTING} levels")
+    if _SURROGATE_ESCAPE.search(text):
+        return _replace_surrogates(value)
+    return value
+
+
+def _replace_surrogates(value: object) -> object:
+    """JSON may escape half of a UTF-16 pair (`"\\ud83d"`, a cut emoji); Python decodes it to a
+    lone surrogate that no UTF-8 writer accepts. Each becomes U+FFFD, as in other decoders."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_replace_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_replace_surrogates(k): _replace_surrogates(v) for k, v in value.items()}
     return value
 
 

@@ -13,6 +13,7 @@ import errno
 import logging
 import os
 import posixpath
+import re
 import stat
 from collections.abc import Iterator
 
@@ -56,6 +57,28 @@ def _local(path: str) -> bool:
     return "://" not in path
 
 
+def printable_path(path: str) -> str:
+    """The path itself, or, when a name in it is not valid UTF-8 (Python hands its bytes over as
+    lone surrogates, which no Beam coder or Parquet writer accepts), the path with those bytes
+    written as `\\xNN`. Such an entry is reported as a `read` error, never opened."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return path
+
+
+def _named_in_bytes(path: str) -> bool:
+    """Whether `path` is the printable form of an entry whose name is not valid UTF-8."""
+    if "\\x" not in path:
+        return False
+    raw = _ESCAPED_BYTE.sub(lambda m: bytes([int(m.group(1), 16)]), path.encode("utf-8"))
+    return os.path.lexists(raw)
+
+
+_ESCAPED_BYTE = re.compile(rb"\\x([89a-f][0-9a-f])")
+
+
 def not_readable_reason(path: str) -> str | None:
     """Why a local input must not be opened (not a regular file), or None when it may be."""
     if not _local(path):
@@ -63,7 +86,11 @@ def not_readable_reason(path: str) -> str | None:
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        return "a symbolic link to nothing (dangling)" if os.path.islink(path) else "vanished"
+        if os.path.islink(path):
+            return "a symbolic link to nothing (dangling)"
+        if _named_in_bytes(path):
+            return "its name is not valid UTF-8 (shown with \\x escapes); rename it to read it"
+        return "vanished"
     except OSError as err:
         if err.errno == errno.ELOOP:
             return "a symbolic link loop"
@@ -111,7 +138,7 @@ def list_inputs(pattern: str) -> list[str]:
         paths = _walk_local(pattern[:-3] or "/")
     else:
         paths = (m.path for m in FileSystems.match([pattern])[0].metadata_list)
-    return sorted(path for path in paths if not is_hidden(path))
+    return sorted(printable_path(path) for path in paths if not is_hidden(path))
 
 
 class _ReadFileFn(beam.DoFn):

@@ -391,6 +391,15 @@ def test_json_lines_each_line_is_an_article_or_an_error():
     ]
 
 
+def test_lone_surrogate_escapes_become_replacement_characters():
+    raw = (b'{"title": "Cut \\ud83d", "author": "Ann \\udc80 Lee", "text": "Pier '
+           b'\\ud83d\\ude00 \\udfff. ' + BODY.encode() + b'"}')
+    (article,) = parse_file("feeds/cut.json", raw, OPTS)
+    assert article.title == "Cut \ufffd"
+    assert article.authors == ("Ann \ufffd Lee",)
+    assert article.body.startswith("Pier \U0001f600 \ufffd. ")  # a whole pair stays an emoji
+
+
 def test_json_lines_detected_by_content_without_extension():
     raw = _j(title="A", text=BODY) + b"\n" + _j(title="B", text=BODY + " More.")
     assert [r.source_path for r in parse_file("dump.txt", raw, OPTS)] == [
