@@ -28,6 +28,7 @@ class RunCounts(NamedTuple):
     words: int
     cross_run_duplicates: int | None  # None when the runner reports no metrics
     files_unaccounted: list[str]
+    rows_not_written: dict[str, int] | None = None  # rows Arrow refused, by dataset (transforms/write.py)
 
     @property
     def input_records(self) -> int:
@@ -47,6 +48,7 @@ class RunCounts(NamedTuple):
             "input_records": self.input_records,
             "errors_by_code": self.errors_by_code,
             "words": self.words,
+            **({"rows_not_written": self.rows_not_written} if self.rows_not_written else {}),
         }
 
 
@@ -65,6 +67,11 @@ def counts_from_metrics(counters: dict[str, int]) -> RunCounts:
         words=counters.get("words_tagged", 0),
         cross_run_duplicates=counters.get("cross_run_duplicates", 0),
         files_unaccounted=[],
+        rows_not_written={
+            name.removeprefix("rows_rejected_"): n
+            for name, n in sorted(counters.items())
+            if name.startswith("rows_rejected_") and n
+        },
     )
 
 
@@ -123,6 +130,9 @@ def balance_problems(counts: RunCounts, counters: dict[str, int], staged: Path,
             + counters.get("entity_mentions_republished", 0)}  # fmt: skip
     on_disk = staged_rows(staged)
     for name, n in made.items():
+        # A refused article or duplicate already moved its counters to errors (write.py).
+        if name not in (ARTICLES.name, DUPLICATES.name):
+            n -= (counts.rows_not_written or {}).get(name, 0)
         if counters.get(f"rows_written_{name}", 0) != n:
             problems.append(
                 f"{name}: {n} rows made but {counters.get(f'rows_written_{name}', 0)} written"

@@ -320,6 +320,10 @@ def report(manifest: RunManifest, path: Path) -> None:
         f"{k} {v}" for k, v in sorted(the_plan.items()) if v and k != "to_process"
     )
     totals = ", ".join(f"{k} {v}" for k, v in manifest.dataset_rows.items())
+    not_written = "".join(
+        f"  not written (see the log): {name} {n} rows\n"
+        for name, n in run.get("rows_not_written", {}).items()
+    )
     print(
         f"run {manifest.run_id} ({manifest.mode}): {manifest.files_read} files found "
         f"({plan_text}); {the_plan['to_process']} read\n"
@@ -327,6 +331,7 @@ def report(manifest: RunManifest, path: Path) -> None:
         f"{run['errors']} errors + {run['duplicates']} duplicates (every file accounted for)\n"
         f"  errors by code: {codes}\n"
         f"  entity mentions: {run['entity_mentions']}\n"
+        f"{not_written}"
         f"  words: {run['words']} in {manifest.duration_seconds:.1f} s "
         f"({manifest.words_per_second or 0:.0f} words/s)\n"
         f"  published: {totals}\n"

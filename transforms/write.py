@@ -6,6 +6,13 @@ named by the rows it holds, so a bundle that a runner retries rewrites the same 
 than adding copies; the driver then publishes every file in staging, after checking that the
 rows in the staged files' footers equal the rows the writers counted (pipelines/counts.py), so
 a bundle written twice would fail the run.
+
+A row that Arrow refuses (a string no UTF-8 writer accepts, a number out of its column's range)
+never fails its bundle: the buffer is converted row by row, a refused row is written again with
+its strings escaped (`\\udce9`), and a row that still fails is left out. A left-out article or
+duplicate becomes an `internal` error row for its input (its counters move with it, so the run's
+counts still balance); a left-out row of a derived dataset is logged and counted
+(`rows_rejected_<dataset>`).
 """
 
 from __future__ import annotations
@@ -27,8 +34,9 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MAX_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
-from schemas import UNDATED_PARTITION, Dataset
+from schemas import ARTICLES, DUPLICATES, ERRORS, UNDATED_PARTITION, Dataset, ErrorRecord
 from transforms.checkpoints import pause_point
+from transforms.errors import INTERNAL
 
 _LOG = logging.getLogger(__name__)
 DEFAULT_ROWS_PER_FILE = 100_000
@@ -61,6 +69,47 @@ def to_table(rows: Sequence[NamedTuple], dataset: Dataset) -> pa.Table:
     """Rows to an Arrow table with exactly the dataset's schema (never inferred)."""
     columns = {name: [getattr(row, name) for row in rows] for name in dataset.schema.names}
     return pa.Table.from_pydict(columns, schema=dataset.schema)
+
+
+# What Arrow raises for a value that does not fit its column.
+_CONVERSION_ERRORS = (pa.ArrowException, TypeError, ValueError, OverflowError, UnicodeError)
+
+
+def _escaped(value):
+    """Strings with what UTF-8 cannot hold (lone surrogates) written as backslash escapes."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, tuple | list):
+        return type(value)(_escaped(v) for v in value)
+    return value
+
+
+def _counter_value(value) -> bool:
+    """Whether a refused row's number can move between Beam counters (64-bit)."""
+    return isinstance(value, int) and abs(value) < 2**62
+
+
+def convert_rows(rows: Sequence[NamedTuple], dataset: Dataset) -> tuple[pa.Table, list]:
+    """The rows as a table, and the rows that cannot be converted even escaped, with why.
+
+    One call for the whole buffer; only when it fails, one call per row (slow, and rare)."""
+    try:
+        return to_table(rows, dataset), []
+    except _CONVERSION_ERRORS:
+        pass
+    kept, refused = [], []
+    for row in rows:
+        for candidate in (row, type(row)(*map(_escaped, row))):
+            try:
+                to_table([candidate], dataset)
+            except _CONVERSION_ERRORS as err:
+                error = err
+            else:
+                kept.append(candidate)
+                break
+        else:
+            refused.append((row, error))
+    return to_table(kept, dataset), refused
 
 
 def write_table(table: pa.Table, path: str) -> None:
@@ -129,15 +178,43 @@ class _WriteParquetFn(beam.DoFn):
     def _flush(self, partition) -> WrittenFile:
         rows = self._buffers.pop(partition)
         self._buffered -= len(rows)
-        table = to_table(rows, self._dataset)
+        table, refused = convert_rows(rows, self._dataset)
+        if refused:
+            self._refuse(refused)
         relative_path = partition_dir(partition) + _file_name(self._dataset, partition, table)
-        write_table(table, self._path(relative_path))
-        self._rows_written.inc(len(rows))
+        if table.num_rows:
+            write_table(table, self._path(self._dataset, relative_path))
+        self._rows_written.inc(table.num_rows)
         pause_point("writing")
-        return WrittenFile(self._dataset.name, relative_path, len(rows))
+        return WrittenFile(self._dataset.name, relative_path, table.num_rows)
 
-    def _path(self, relative_path: str) -> str:
-        return FileSystems.join(self._directory, self._dataset.name, relative_path)
+    def _refuse(self, refused: list) -> None:
+        """Rows Arrow refused: inputs become `internal` errors, derived rows are counted."""
+        name = self._dataset.name
+        Metrics.counter("newsbeam", f"rows_rejected_{name}").inc(len(refused))
+        errors = []
+        for row, error in refused:
+            message = _escaped(f"writing {name} failed: {type(error).__name__}: {str(error)[:300]}")
+            _LOG.warning("%s row %s not written: %s", name, _escaped(str(row)[:200]), message)
+            if name in (ARTICLES.name, DUPLICATES.name):
+                errors.append(ErrorRecord(*map(_escaped, (row.source_path, INTERNAL, message,
+                                                           row.run_id))))  # fmt: skip
+        if not errors:
+            return
+        # The input's counters move from articles/duplicates to errors.
+        if name == ARTICLES.name:
+            Metrics.counter("newsbeam", "articles_tagged").dec(len(errors))
+            words = sum(r.word_count for r, _ in refused if _counter_value(r.word_count))
+            Metrics.counter("newsbeam", "words_tagged").dec(words)
+        else:
+            Metrics.counter("newsbeam", "duplicates").dec(len(errors))
+        Metrics.counter("newsbeam", f"errors_{INTERNAL}").inc(len(errors))
+        table = to_table(errors, ERRORS)
+        write_table(table, self._path(ERRORS, _file_name(ERRORS, None, table)))
+        Metrics.counter("newsbeam", f"rows_written_{ERRORS.name}").inc(len(errors))
+
+    def _path(self, dataset: Dataset, relative_path: str) -> str:
+        return FileSystems.join(self._directory, dataset.name, relative_path)
 
 
 class WriteDataset(beam.PTransform):

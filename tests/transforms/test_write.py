@@ -6,7 +6,9 @@ import pyarrow.parquet as pq
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from schemas import ENTITIES, ERRORS, EntityMention, ErrorRecord
+from schemas import ARTICLES, ENTITIES, ERRORS, EntityMention, ErrorRecord
+from tests.transforms.test_stories import _article
+from transforms.runner_compat import pipeline_counters
 from transforms.write import WriteDataset, partition_of, write_empty
 
 
@@ -119,3 +121,45 @@ def test_writer_memory_is_bounded_by_flushing_the_biggest_partitions(tmp_path):
     assert sum(sizes) == 8
     assert max(sizes) <= 4 and len(sizes) >= 3  # flushed before the bundle ended
     assert len(pd.read_parquet(tmp_path / "entities")) == 8
+
+
+def _run(rows, dataset, directory, **kwargs) -> dict[str, int]:
+    pipeline = beam.Pipeline()
+    _ = pipeline | beam.Create(rows) | WriteDataset(dataset, str(directory), **kwargs)
+    result = pipeline.run()
+    result.wait_until_finish()
+    return pipeline_counters(result, "newsbeam")
+
+
+def test_a_row_arrow_refuses_never_fails_the_bundle(tmp_path):
+    """A lone surrogate is written escaped; an offset out of int64 range is left out and
+    counted; the other rows of the same buffer are written."""
+    rows = [
+        _mention("a", dt.date(2018, 12, 19), 0),
+        _mention("b", dt.date(2018, 12, 19), 0)._replace(text="Oslo \udce9"),
+        _mention("c", dt.date(2018, 12, 19), 2**70),
+        _mention("d", dt.date(2018, 12, 19), 9),
+    ]
+    counters = _run([rows], ENTITIES, tmp_path, lists=True)
+    frame = pd.read_parquet(tmp_path / "entities").sort_values("article_id")
+    assert list(zip(frame.article_id, frame.text, frame.start_char, strict=True)) == [
+        ("a", "Oslo", 0), ("b", "Oslo \\udce9", 0), ("d", "Oslo", 9),
+    ]  # fmt: skip
+    assert counters["rows_written_entities"] == 3
+    assert counters["rows_rejected_entities"] == 1
+    assert not (tmp_path / "errors").exists()  # a derived row is not an input
+
+
+def test_a_refused_article_becomes_an_internal_error_and_its_counters_move(tmp_path):
+    good = _article("a1", "Ferries to Oslo resumed on Monday.")._replace(run_id="r1")
+    bad = _article("a2", "Ferries to Bergen resumed.")._replace(run_id="r1", sentence_count=2**70)
+    counters = _run([good, bad], ARTICLES, tmp_path)
+    assert list(pd.read_parquet(tmp_path / "articles").article_id) == ["a1"]
+    (error,) = pd.read_parquet(tmp_path / "errors").itertuples()
+    assert (error.source_path, error.error_code, error.run_id) == ("a2.txt", "internal", "r1")
+    assert error.message.startswith("writing articles failed: OverflowError")
+    assert counters["rows_written_articles"] == 1
+    assert counters["rows_written_errors"] == 1
+    assert counters["errors_internal"] == 1
+    assert counters["articles_tagged"] == -1  # the writer's move; the tagger's +1 comes first
+    assert counters["words_tagged"] == -1
