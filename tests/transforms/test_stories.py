@@ -12,9 +12,12 @@ from schemas import Article, Signature
 from tests.story_corpus import corpus
 from transforms.stories import (
     GroupStories,
+    estimated_jaccard,
     group_stories,
     jaccard,
+    minhash,
     shingles,
+    sketch,
     stories_in_process,
 )
 
@@ -39,6 +42,20 @@ def test_exact_jaccard():
     a, b = frozenset("abcd"), frozenset("bcde")
     assert jaccard(a, b) == 3 / 5
     assert jaccard(frozenset(), frozenset()) == 0.0
+
+
+def test_sketch_estimate_follows_the_exact_jaccard():
+    """8-bit sketches of 128 MinHash values: within 0.15 of the exact value over a range of
+    overlaps (a standard deviation is 0.044 at 0.5), and the same text estimates 1.0."""
+    words = [f"w{i}" for i in range(400)]
+    base = shingles(" ".join(words))
+    assert estimated_jaccard(sketch(minhash(base)), sketch(minhash(base))) == 1.0
+    assert len(sketch(minhash(base))) == 128
+    for keep in (400, 300, 200, 100, 20):
+        other = shingles(" ".join(words[:keep] + [f"x{i}" for i in range(400 - keep)]))
+        exact = jaccard(base, other)
+        estimate = estimated_jaccard(sketch(minhash(base)), sketch(minhash(other)))
+        assert abs(estimate - exact) < 0.15, (keep, exact, estimate)
 
 
 def _member(article_id, date, title=None, source=None):
