@@ -45,6 +45,7 @@ from transforms.published import ReadPublishedArticles
 from transforms.read import ReadRawFiles
 from transforms.rollups import DeriveRollups, mark_partition
 from transforms.runner_compat import local_runner, pipeline_counters
+from transforms.spill import SPILL
 from transforms.stories import GroupStories
 from transforms.tag import TagArticles
 from transforms.write import AwaitWriters, WriteDataset
@@ -77,7 +78,7 @@ def build_pipeline(pipeline: beam.Pipeline, config: JobConfig, run: GraphRun) ->
     )
     names = (
         tagged.entities, published.dropped, stories.partitions
-    ) | "ResolveCorpusNames" >> ResolveCorpusNames(previous)  # fmt: skip
+    ) | "ResolveCorpusNames" >> ResolveCorpusNames(previous, spill=f"{staging}/{SPILL}")  # fmt: skip
     rollups = (
         names.mentions, names.partitions, stories.result
     ) | "DeriveRollups" >> DeriveRollups(config.rollup_exclude_labels, f"{staging}/{TOUCHED}")  # fmt: skip

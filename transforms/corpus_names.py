@@ -35,7 +35,8 @@ from apache_beam.metrics import Metrics
 from schemas import ENTITIES, ENTITY_NAMES, EntityMention, EntityNameDay
 from transforms.canonical import AS_WRITTEN, CORPUS
 from transforms.published import published_files
-from transforms.runner_compat import Outputs
+from transforms.runner_compat import Compacted, Outputs
+from transforms.spill import SpillToFiles, read_spilled
 from transforms.write import partition_dir, partition_of
 
 NAME_LABELS = frozenset(
@@ -277,11 +278,15 @@ class ResolveCorpusNames(beam.PTransform):
     `entity_names`: those partitions' name rows (one list per partition); `partitions`: the
     touched partitions. A partition is touched when the run adds or drops an article in it,
     or when one of its names resolves differently after the run.
+
+    With `spill`, a directory, the mentions wait for the corpus resolver in files there rather
+    than in the runner (transforms/spill.py).
     """
 
-    def __init__(self, previous_version: str | None = None):
+    def __init__(self, previous_version: str | None = None, *, spill: str | None = None):
         super().__init__()
         self._previous = previous_version
+        self._spill = spill
         self._name_files = published_files(previous_version, ENTITY_NAMES.name) if (
             previous_version
         ) else []  # fmt: skip
@@ -327,13 +332,13 @@ class ResolveCorpusNames(beam.PTransform):
         before = (
             published_names
             | "PublishedNameRows" >> beam.Values()
-            | "ResolverBefore" >> beam.CombineGlobally(BuildResolverFn())
+            | "ResolverBefore" >> beam.CombineGlobally(Compacted(BuildResolverFn()))
         )
         names = self._names(in_changed, "Changed")
         after = (
             (names | "ChangedNameRows" >> beam.FlatMap(lambda kv: kv[1]), others)
             | "AllNameRows" >> beam.Flatten()
-            | "ResolverAfter" >> beam.CombineGlobally(BuildResolverFn())
+            | "ResolverAfter" >> beam.CombineGlobally(Compacted(BuildResolverFn()))
         )
         relabelled = (
             others
@@ -363,7 +368,7 @@ class ResolveCorpusNames(beam.PTransform):
         return (
             mentions
             | f"{label}NamesPerArticle" >> beam.FlatMap(_names_per_partition)
-            | f"Combine{label}Names" >> beam.CombinePerKey(NameDailyFn())
+            | f"Combine{label}Names" >> beam.CombinePerKey(Compacted(NameDailyFn()))
         )
 
     def _resolve(self, mentions, in_changed, touched, names: list, resolver=None) -> Outputs:
@@ -372,7 +377,14 @@ class ResolveCorpusNames(beam.PTransform):
             resolver = (
                 names[0]
                 | "NameRows" >> beam.FlatMap(lambda kv: kv[1])
-                | "Resolver" >> beam.CombineGlobally(BuildResolverFn())
+                | "Resolver" >> beam.CombineGlobally(Compacted(BuildResolverFn()))
+            )
+        if self._spill:
+            mentions = (
+                mentions
+                | "SpillMentions" >> SpillToFiles(self._spill)
+                | "SeparateSpilled" >> beam.Reshuffle()  # the FnApiRunner must not fuse the side input
+                | "ReadSpilled" >> beam.Map(read_spilled)
             )
         resolved = mentions | "ResolveNames" >> beam.Map(
             _resolve_article, beam.pvalue.AsSingleton(resolver)

@@ -29,7 +29,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from schemas import ArticleEntity, EntityDay, EntityMention, EntityPairDay, PlaceDay
-from transforms.runner_compat import Outputs, split_outputs
+from transforms.runner_compat import Compacted, Outputs, split_outputs
 from transforms.write import partition_dir, partition_of
 
 POSITIONS = ("title", "first_paragraph", "later")
@@ -378,13 +378,13 @@ class DeriveRollups(beam.PTransform):
                 "touched": marked,
                 "article_entities": derived.article_entities,
                 "entity_daily": derived.daily
-                | "CombineDaily" >> beam.CombinePerKey(EntityDailyFn())
+                | "CombineDaily" >> beam.CombinePerKey(Compacted(EntityDailyFn()))
                 | "DailyRows" >> beam.Values(),
                 "entity_pairs_daily": derived.pairs
-                | "CombinePairs" >> beam.CombinePerKey(EntityPairsDailyFn())
+                | "CombinePairs" >> beam.CombinePerKey(Compacted(EntityPairsDailyFn()))
                 | "PairRows" >> beam.Values(),
                 "place_daily": derived.places
-                | "CombinePlaces" >> beam.CombinePerKey(PlaceDailyFn())
+                | "CombinePlaces" >> beam.CombinePerKey(Compacted(PlaceDailyFn()))
                 | "PlaceRows" >> beam.Values(),
             }
         )

@@ -20,6 +20,12 @@
   same stage as the steps that compute that side input from the same main input, and then
   never runs it ("watermark-pending bundles did not execute"). `transforms/stories.py` puts a
   `Reshuffle` before each such step.
+- Shuffles in the driver: the FnApiRunner keeps every shuffle (GroupByKey, the partial
+  accumulators of a CombinePerKey) in the driver process, decoded into Python objects, so what
+  crosses a stage boundary is what the driver's memory grows with. `Compacted` hands a
+  CombineFn's partial accumulators over as one compressed pickle each (Beam's `compact` hook)
+  instead of Counters of millions of small objects; `transforms/spill.py` keeps the mentions
+  that wait for the corpus resolver in files.
 - The DaskRunner keeps a one-element input in one partition: the driver lists the input files
   and `Create`s them (`transforms/read.py`), so the work spreads over the workers.
 """
@@ -27,7 +33,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import pickle
+import zlib
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import apache_beam as beam
@@ -56,6 +64,42 @@ def _only(element, tag: str):
 
 def split_outputs(tagged, *tags: str) -> Outputs:
     return Outputs({tag: tagged | f"Only{tag.title()}" >> beam.FlatMap(_only, tag) for tag in tags})
+
+
+def _live(accumulator):
+    if isinstance(accumulator, bytes):
+        return pickle.loads(zlib.decompress(accumulator))
+    return accumulator
+
+
+class Compacted(beam.CombineFn):
+    """`fn` whose accumulators cross the shuffle as one zlib-compressed pickle each."""
+
+    def __init__(self, fn: beam.CombineFn):
+        super().__init__()
+        self._fn = fn
+
+    def setup(self, *args, **kwargs):
+        self._fn.setup(*args, **kwargs)
+
+    def create_accumulator(self, *args, **kwargs):
+        return self._fn.create_accumulator(*args, **kwargs)
+
+    def add_input(self, accumulator, element, *args, **kwargs):
+        return self._fn.add_input(_live(accumulator), element, *args, **kwargs)
+
+    def merge_accumulators(self, accumulators: Iterable, *args, **kwargs):
+        return self._fn.merge_accumulators([_live(a) for a in accumulators], *args, **kwargs)
+
+    def compact(self, accumulator, *args, **kwargs) -> bytes:
+        data = pickle.dumps(_live(accumulator), protocol=pickle.HIGHEST_PROTOCOL)
+        return zlib.compress(data, 1)
+
+    def extract_output(self, accumulator, *args, **kwargs):
+        return self._fn.extract_output(_live(accumulator), *args, **kwargs)
+
+    def teardown(self, *args, **kwargs):
+        self._fn.teardown(*args, **kwargs)
 
 
 @functools.cache

@@ -51,7 +51,7 @@ from schemas import (
     file_of,
 )
 from transforms.published import published_files, repoint
-from transforms.runner_compat import Outputs
+from transforms.runner_compat import Compacted, Outputs
 from transforms.write import partition_dir, partition_of
 
 SHINGLE_WORDS = 5
@@ -384,7 +384,7 @@ class GroupStories(beam.PTransform):
         result = (
             (members | "MemberItems" >> beam.Map(lambda m: ("member", m[1])), edges)
             | "GroupItems" >> beam.Flatten()
-            | "GroupStories" >> beam.CombineGlobally(GroupStoriesFn())
+            | "GroupStories" >> beam.CombineGlobally(Compacted(GroupStoriesFn()))
         )
         before = self._published(pipeline, STORIES, _read_stories, "Stories")
         changed = (

@@ -6,6 +6,7 @@ import datetime as dt
 
 import apache_beam as beam
 import pyarrow as pa
+import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
@@ -139,7 +140,9 @@ def test_incremental_run_rewrites_the_partitions_whose_names_now_resolve_differe
         )
 
 
-def test_full_run_resolves_like_the_in_process_function():
+@pytest.mark.parametrize("spill", [False, True])
+def test_full_run_resolves_like_the_in_process_function(tmp_path, spill):
+    """With `spill` the mentions wait for the resolver in files: one per article."""
     every = [m for ms in NEW for m in ms] + [_m("b1", "tony blair", "PERSON", JAN),
              _m("b2", "tony blair", "PERSON", JAN), _m("b3", "blair", "PERSON", JAN)]  # fmt: skip
     expected = resolve_corpus(every)
@@ -153,5 +156,7 @@ def test_full_run_resolves_like_the_in_process_function():
         names = (
             pipeline | "New" >> beam.Create(list(by_article.values())),
             pipeline | "Dropped" >> beam.Create([]),
-        ) | ResolveCorpusNames(None)
+        ) | ResolveCorpusNames(None, spill=str(tmp_path / "spill") if spill else None)
         assert_that(names.mentions | beam.FlatMap(lambda ms: ms), equal_to(expected))
+    spilled = sorted((tmp_path / "spill").rglob("*.pickle")) if spill else []
+    assert len(spilled) == (len(by_article) if spill else 0)

@@ -11,7 +11,8 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from schemas import ENTITIES, ENTITY_NAMES, EntityMention
 from transforms.corpus_names import ResolveCorpusNames, article_names
-from transforms.rollups import DeriveRollups, compute_rollups
+from transforms.rollups import DeriveRollups, EntityPairsDailyFn, compute_rollups
+from transforms.runner_compat import Compacted
 from transforms.write import write_table
 
 JAN, FEB = dt.date(2019, 1, 10), dt.date(2019, 2, 3)
@@ -89,3 +90,26 @@ def test_incremental_run_recombines_published_mentions_of_touched_partitions_onl
     assert ("bergen", dt.date(2019, 3, 1)) not in daily  # month 3 was not touched
     pairs = {(r.canonical_a, r.canonical_b): (r.articles, r.sentences) for r in expected[2]}
     assert pairs == {("norway", "oslo"): (2, 1)}
+
+
+def test_compacted_accumulators_merge_to_the_same_rows():
+    """Partial accumulators cross the shuffle as compressed bytes (runner_compat.Compacted):
+    merged and extracted they give exactly the rows of the plain CombineFn."""
+    day = JAN.toordinal()
+    contributions = [
+        ([(day, ("oslo", "GPE"), ("anna", "PERSON"))], {(day, ("oslo", "GPE"), ("anna", "PERSON")): 2}, "s1"),
+        ([(day, ("oslo", "GPE"), ("anna", "PERSON")), (day, ("bergen", "GPE"), ("oslo", "GPE"))], {}, "s2"),
+        ([(day, ("oslo", "GPE"), ("anna", "PERSON"))], {}, "s1"),
+    ]  # fmt: skip
+    plain, compacted = EntityPairsDailyFn(), Compacted(EntityPairsDailyFn())
+    partials = []
+    for contribution in contributions:
+        partials.append(compacted.compact(compacted.add_input(compacted.create_accumulator(), contribution)))
+    assert all(isinstance(p, bytes) for p in partials)
+    expected = plain.extract_output(plain.merge_accumulators(
+        [plain.add_input(plain.create_accumulator(), c) for c in contributions]))
+    rows = compacted.extract_output(compacted.merge_accumulators(partials))
+    assert rows == expected
+    assert [(r.canonical_a, r.canonical_b, r.articles, r.stories, r.sentences) for r in rows] == [
+        ("bergen", "oslo", 1, 1, 0), ("oslo", "anna", 3, 2, 2),
+    ]  # fmt: skip
