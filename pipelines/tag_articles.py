@@ -78,13 +78,14 @@ def build_pipeline(pipeline: beam.Pipeline, config: JobConfig, run: GraphRun) ->
     )
     names = (
         tagged.entities, published.dropped, stories.partitions
-    ) | "ResolveCorpusNames" >> ResolveCorpusNames(previous, spill=f"{staging}/{SPILL}")  # fmt: skip
+    ) | "ResolveCorpusNames" >> ResolveCorpusNames(previous, spill=f"{staging}/{SPILL}/mentions")  # fmt: skip
     rollups = (
         names.mentions, names.partitions, stories.result
     ) | "DeriveRollups" >> DeriveRollups(config.rollup_exclude_labels, f"{staging}/{TOUCHED}")  # fmt: skip
     errors = (raw.errors, parsed.errors, tagged.errors) | "MergeErrors" >> beam.Flatten()
     written = (
         stories.articles | "WriteArticles" >> WriteDataset(ARTICLES, staging),
+        stories.republished | "WriteRepublishedArticles" >> WriteDataset(ARTICLES, staging),
         names.mentions | "WriteEntities" >> WriteDataset(ENTITIES, staging, lists=True),
         errors | "WriteErrors" >> WriteDataset(ERRORS, staging),
         unique.duplicates | "WriteDuplicates" >> WriteDataset(DUPLICATES, staging),

@@ -3,7 +3,8 @@
 The corpus-level name resolver is computed from every article's mentions, so each article's
 mentions must wait until it exists. A runner keeps data that waits between stages in its
 shuffle: on the local FnApiRunner that is the driver process, where the mentions of 2,000
-articles took about 130 MB and grew with the corpus (issue 12). `SpillToFiles` writes each
+articles took about 130 MB and grew with the corpus (issue 12). The same holds for tagged
+articles waiting for the corpus' stories (`transforms/stories.py`). `SpillToFiles` writes each
 element where it is made (one pickle file per element, below the run's staging directory,
 named by its content so a retried bundle rewrites the same file) and passes on only the
 path; `read_spilled` loads it again on the far side of the barrier. The files go away with the
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
@@ -27,27 +28,30 @@ SPILL = "_spill"  # below a run's staging directory
 
 
 class _SpillFn(beam.DoFn):
-    def __init__(self, directory: str):
+    def __init__(self, directory: str, key: Callable | None):
         self._directory = directory
+        self._key = key
 
-    def process(self, element) -> Iterator[str]:
+    def process(self, element) -> Iterator[str | tuple]:
         data = pickle.dumps(element, protocol=pickle.HIGHEST_PROTOCOL)
         digest = hashlib.sha256(data).hexdigest()
         path = FileSystems.join(self._directory, digest[:2], f"{digest[2:34]}.pickle")
         with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
             handle.write(data)
-        yield path
+        yield path if self._key is None else (self._key(element), path)
 
 
 class SpillToFiles(beam.PTransform):
-    """Elements -> paths of files that hold them (read them back with `read_spilled`)."""
+    """Elements -> paths of files that hold them (read them back with `read_spilled`), or
+    (key(element), path) with `key`."""
 
-    def __init__(self, directory: str):
+    def __init__(self, directory: str, key: Callable | None = None):
         super().__init__()
         self._directory = directory
+        self._key = key
 
     def expand(self, elements):
-        return elements | "Spill" >> beam.ParDo(_SpillFn(self._directory))
+        return elements | "Spill" >> beam.ParDo(_SpillFn(self._directory, self._key))
 
 
 def read_spilled(path: str):

@@ -52,6 +52,7 @@ from schemas import (
 )
 from transforms.published import published_files, repoint
 from transforms.runner_compat import Compacted, Outputs
+from transforms.spill import SPILL, SpillToFiles, read_spilled
 from transforms.write import partition_dir, partition_of
 
 SHINGLE_WORDS = 5
@@ -300,7 +301,18 @@ def _changed_partitions(signature: Signature, result: StoryResult, before: Mappi
         yield partition_of(signature.published_date)
 
 
-def _with_story(article: Article, result: StoryResult) -> Article:
+def _article_id(article: Article) -> str:
+    return article.article_id
+
+
+def _wanted_body(stored: tuple[str, str], wanted: Mapping) -> Iterator[tuple[str, str]]:
+    article_id, path = stored
+    if article_id in wanted:
+        yield article_id, read_spilled(path).body
+
+
+def _with_story(stored: tuple[str, str], result: StoryResult) -> Article:
+    article = read_spilled(stored[1])
     return article._replace(story_id=result.story_of[article.article_id])
 
 
@@ -313,13 +325,42 @@ def _member_keys(item):
     kind, signature = item
     if signature.minhash and len(set(signature.minhash)) > 1:  # an empty body: no candidates
         member = (signature.article_id, kind == "new", sketch(signature.minhash))
-        for key in band_keys(signature.minhash):
-            yield key, member
+        for band, rows in band_keys(signature.minhash):
+            yield band, (rows, member)
+
+
+class BandBucketsFn(beam.CombineFn):
+    """One band's (rows, member) items -> the candidate pairs of its buckets.
+
+    A CombineFn per band (partial accumulators compacted, `runner_compat.Compacted`) rather than
+    a GroupByKey per bucket: a bucket per article and band is the job's largest shuffle, and
+    the local runner keeps shuffles decoded in the driver process."""
+
+    def create_accumulator(self) -> dict:
+        return {}
+
+    def add_input(self, accumulator: dict, item) -> dict:
+        rows, member = item
+        accumulator.setdefault(rows, []).append(member)
+        return accumulator
+
+    def merge_accumulators(self, accumulators: Iterable[dict]) -> dict:
+        merged: dict = {}
+        for accumulator in accumulators:
+            for rows, members in accumulator.items():
+                merged.setdefault(rows, []).extend(members)
+        return merged
+
+    def extract_output(self, accumulator: dict) -> list[tuple[str, str]]:
+        return [pair for bucket in accumulator.items() if len(bucket[1]) > 1
+                for pair in _candidates(bucket)]  # fmt: skip
 
 
 class GroupStories(beam.PTransform):
     """New articles (tagged) and `dropped` ((article_id, partition) of published articles this
-    run removes) -> `articles` (the new ones and the republished ones, with `story_id`),
+    run removes) -> `articles` (the new ones, with `story_id`), `republished` (published
+    articles re-emitted with a changed story in their partition: a second writer, so the
+    articles never wait together in a Flatten the local runner materializes),
     `signatures` and `story_pairs` (this run's rows), `stories` (one list: every story),
     `result` (a singleton StoryResult, for the rollups' story counts), `partitions` (published
     partitions whose articles changed story) and `marker` (join it into the last step)."""
@@ -329,6 +370,7 @@ class GroupStories(beam.PTransform):
         super().__init__()
         self._threshold = threshold
         self._marker = os.path.join(staging, STORIES_MARKER)
+        self._spill = os.path.join(staging, SPILL, "articles")
         self._previous = previous
         self._drop_files = frozenset(drop_files)
         self._renames = dict(renames or {})
@@ -346,6 +388,8 @@ class GroupStories(beam.PTransform):
         new_articles, dropped = inputs
         pipeline = new_articles.pipeline
         new = new_articles | "Sign" >> beam.Map(signature_of)
+        # The articles wait for the corpus' stories in files, not in the runner's shuffle.
+        stored = new_articles | "SpillArticles" >> SpillToFiles(self._spill, _article_id)
         dropped_ids = dropped | "DroppedIds" >> beam.Map(lambda d: (d[0], True))
         kept = (
             {
@@ -363,11 +407,11 @@ class GroupStories(beam.PTransform):
         candidates = (
             members
             | "BandKeys" >> beam.FlatMap(_member_keys)
-            | "Buckets" >> beam.GroupByKey()
-            | "Candidates" >> beam.FlatMap(_candidates)
+            | "Buckets" >> beam.CombinePerKey(Compacted(BandBucketsFn()))
+            | "Candidates" >> beam.FlatMap(lambda band: band[1])
             | "DistinctCandidates" >> beam.Distinct()
         )
-        new_pairs = self._confirm(candidates, new_articles, kept)
+        new_pairs = self._confirm(candidates, stored, kept)
         published_pairs = self._published(pipeline, STORY_PAIRS, _read_pairs, "Pairs")
         edges = (
             (
@@ -398,13 +442,14 @@ class GroupStories(beam.PTransform):
             AsSingleton(result),
         )
         with_story = (
-            new_articles
+            stored
             | "SeparateSetStory" >> beam.Reshuffle()
             | "SetStory" >> beam.Map(_with_story, AsSingleton(result))
         )
         return Outputs(
             {
-                "articles": (with_story, republished) | "AllArticles" >> beam.Flatten(),
+                "articles": with_story,
+                "republished": republished,
                 "signatures": new,
                 "story_pairs": new_pairs,
                 "stories": result | "StoryRows" >> beam.Map(lambda r: r.stories),
@@ -414,7 +459,7 @@ class GroupStories(beam.PTransform):
             }
         )
 
-    def _confirm(self, candidates, new_articles, kept):
+    def _confirm(self, candidates, stored, kept):
         """Candidate pairs -> StoryPair rows at exact Jaccard >= 0.5 (bodies of published
         articles read only for the candidates, by partition)."""
         wanted = (
@@ -424,10 +469,9 @@ class GroupStories(beam.PTransform):
             | "KeyWanted" >> beam.Map(lambda article_id: (article_id, True))
         )
         new_bodies = (
-            new_articles
-            | "NewBodies" >> beam.Map(lambda a: (a.article_id, a.body))
+            stored
             | "SeparateNew" >> beam.Reshuffle()  # the FnApiRunner must not fuse the side input
-            | "NewWanted" >> beam.FlatMap(lambda kv, w: [kv] if kv[0] in w else [], AsDict(wanted))
+            | "NewWanted" >> beam.FlatMap(_wanted_body, AsDict(wanted))
         )
         old_bodies = (
             kept
