@@ -70,7 +70,8 @@ def build_pipeline(pipeline: beam.Pipeline, config: JobConfig, run: GraphRun) ->
         previous, run.plan.drop_files, run.plan.renames
     )
     unique = (parsed.articles, published.kept) | "DropDuplicates" >> DropDuplicates(
-        run.run_id, batch_size=config.batch_size, expected_articles=len(run.paths)
+        run.run_id, batch_size=config.batch_size, expected_articles=len(run.paths),
+        spill=f"{staging}/{SPILL}/parsed",
     )
     tagged = unique.batches | "TagArticles" >> TagArticles(config.tagger(), run.run_id)
     stories = (tagged.articles, published.dropped) | "GroupStories" >> GroupStories(

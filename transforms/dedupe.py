@@ -7,6 +7,10 @@ the same groups (as `PublishedArticle`s), so a new copy of one becomes a duplica
 published row instead of a second article. Batching after a GroupByKey, rather than with
 `BatchElements` (which emits its last batch from `finish_bundle`), gives the same batches on
 every runner: Beam 2.77's DaskRunner drops what `finish_bundle` emits.
+
+With `spill`, a directory, each parsed article waits for its group in a file there and only a
+`SpilledArticle` (id, path, file) crosses the shuffle: the local runner keeps shuffles in the
+driver process (transforms/spill.py).
 """
 
 from __future__ import annotations
@@ -14,12 +18,31 @@ from __future__ import annotations
 import collections
 import math
 from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from schemas import DuplicateRecord, ParsedArticle, PublishedArticle
 from transforms.runner_compat import split_outputs
+from transforms.spill import SpillToFiles, read_spilled
+
+
+class SpilledArticle(NamedTuple):
+    """A parsed article waiting in a spill file: what deduplication needs, and where it is."""
+
+    article_id: str
+    source_path: str
+    file: str
+
+
+def _spilled(stored: tuple[tuple[str, str], str]) -> SpilledArticle:
+    (article_id, source_path), file = stored
+    return SpilledArticle(article_id, source_path, file)
+
+
+def _id_and_path(article: ParsedArticle) -> tuple[str, str]:
+    return article.article_id, article.source_path
 
 
 def pick_canonical(
@@ -67,6 +90,7 @@ class _DeduplicateAndBatchFn(beam.DoFn):
             for duplicate in duplicates:
                 self._duplicates.inc()
                 yield "duplicates", duplicate
+        unique = [read_spilled(a.file) if isinstance(a, SpilledArticle) else a for a in unique]
         for start in range(0, len(unique), self._batch_size):
             yield "batches", unique[start : start + self._batch_size]
 
@@ -78,15 +102,23 @@ class DropDuplicates(beam.PTransform):
     in a full run). `expected_articles` only sizes the groups; any count gives correct results.
     """
 
-    def __init__(self, run_id: str, *, batch_size: int = 64, expected_articles: int = 1):
+    def __init__(self, run_id: str, *, batch_size: int = 64, expected_articles: int = 1,
+                 spill: str | None = None):  # fmt: skip
         super().__init__()
         self._run_id = run_id
         self._batch_size = batch_size
         self._groups = group_count(expected_articles, batch_size)
+        self._spill = spill
 
     def expand(self, inputs):
         articles, published = inputs
         groups = self._groups
+        if self._spill:
+            articles = (
+                articles
+                | "SpillParsed" >> SpillToFiles(self._spill, _id_and_path)
+                | "Spilled" >> beam.Map(_spilled)
+            )
         tagged = (
             (articles, published)
             | "WithPublished" >> beam.Flatten()

@@ -3,7 +3,8 @@
 The corpus-level name resolver is computed from every article's mentions, so each article's
 mentions must wait until it exists. A runner keeps data that waits between stages in its
 shuffle: on the local FnApiRunner that is the driver process, where the mentions of 2,000
-articles took about 130 MB and grew with the corpus (issue 12). The same holds for tagged
+articles took about 130 MB and grew with the corpus (issue 12). The files are pickles compressed
+with zlib (level 1). The same holds for tagged
 articles waiting for the corpus' stories (`transforms/stories.py`). `SpillToFiles` writes each
 element where it is made (one pickle file per element, below the run's staging directory,
 named by its content so a retried bundle rewrites the same file) and passes on only the
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import zlib
 from collections.abc import Callable, Iterator
 
 import apache_beam as beam
@@ -33,7 +35,7 @@ class _SpillFn(beam.DoFn):
         self._key = key
 
     def process(self, element) -> Iterator[str | tuple]:
-        data = pickle.dumps(element, protocol=pickle.HIGHEST_PROTOCOL)
+        data = zlib.compress(pickle.dumps(element, protocol=pickle.HIGHEST_PROTOCOL), 1)
         digest = hashlib.sha256(data).hexdigest()
         path = FileSystems.join(self._directory, digest[:2], f"{digest[2:34]}.pickle")
         with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
@@ -56,4 +58,4 @@ class SpillToFiles(beam.PTransform):
 
 def read_spilled(path: str):
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-        return pickle.loads(handle.read())
+        return pickle.loads(zlib.decompress(handle.read()))

@@ -215,15 +215,20 @@ def _read_stories(path: str) -> Iterator[tuple[str, str]]:
             yield article_id, row["story_id"]
 
 
-def _candidates(element) -> Iterator[tuple[str, str]]:
-    """The pairs of one LSH bucket that involve at least one new article and whose sketches
-    do not clearly disagree."""
-    _, members = element
+def _bucket_pairs(members: list[tuple[str, bool]]) -> Iterator[tuple[str, str]]:
+    """The pairs of one LSH bucket that involve at least one new article."""
     members = sorted(set(members))
-    for i, (a, a_new, a_sketch) in enumerate(members):
-        for b, b_new, b_sketch in members[i + 1 :]:
-            if (a_new or b_new) and estimated_jaccard(a_sketch, b_sketch) >= MIN_ESTIMATE:
+    for i, (a, a_new) in enumerate(members):
+        for b, b_new in members[i + 1 :]:
+            if a_new or b_new:
                 yield a, b
+
+
+def _likely(band: tuple[int, list], sketches: Mapping[str, bytes]) -> Iterator[tuple[str, str]]:
+    """A band's candidate pairs whose sketches do not clearly disagree."""
+    for a, b in band[1]:
+        if estimated_jaccard(sketches[a], sketches[b]) >= MIN_ESTIMATE:
+            yield a, b
 
 
 def _not_dropped(pair: StoryPair, dropped: Mapping) -> Iterator[StoryPair]:
@@ -324,17 +329,22 @@ def _write_marker(_, path: str) -> str:
 def _member_keys(item):
     kind, signature = item
     if signature.minhash and len(set(signature.minhash)) > 1:  # an empty body: no candidates
-        member = (signature.article_id, kind == "new", sketch(signature.minhash))
+        member = (signature.article_id, kind == "new")
         for band, rows in band_keys(signature.minhash):
             yield band, (rows, member)
 
 
+def _sketch_of(item) -> tuple[str, bytes]:
+    return item[1].article_id, sketch(item[1].minhash)
+
+
 class BandBucketsFn(beam.CombineFn):
-    """One band's (rows, member) items -> the candidate pairs of its buckets.
+    """One band's (rows, (article_id, is_new)) items -> the pairs of its buckets that involve a
+    new article (filtered on the 128-byte sketches next, in the same stage).
 
     A CombineFn per band (partial accumulators compacted, `runner_compat.Compacted`) rather than
-    a GroupByKey per bucket: a bucket per article and band is the job's largest shuffle, and
-    the local runner keeps shuffles decoded in the driver process."""
+    a GroupByKey per bucket, and ids without sketches in the buckets: a bucket per article and
+    band is the job's largest shuffle, and the local runner keeps shuffles in the driver."""
 
     def create_accumulator(self) -> dict:
         return {}
@@ -352,8 +362,8 @@ class BandBucketsFn(beam.CombineFn):
         return merged
 
     def extract_output(self, accumulator: dict) -> list[tuple[str, str]]:
-        return [pair for bucket in accumulator.items() if len(bucket[1]) > 1
-                for pair in _candidates(bucket)]  # fmt: skip
+        return [pair for members in accumulator.values() if len(members) > 1
+                for pair in _bucket_pairs(members)]  # fmt: skip
 
 
 class GroupStories(beam.PTransform):
@@ -404,11 +414,12 @@ class GroupStories(beam.PTransform):
             new | "TagNew" >> beam.Map(lambda s: ("new", s)),
             kept | "TagKept" >> beam.Map(lambda s: ("kept", s)),
         ) | "Members" >> beam.Flatten()
+        sketches = members | "Sketches" >> beam.Map(_sketch_of)
         candidates = (
             members
             | "BandKeys" >> beam.FlatMap(_member_keys)
             | "Buckets" >> beam.CombinePerKey(Compacted(BandBucketsFn()))
-            | "Candidates" >> beam.FlatMap(lambda band: band[1])
+            | "Candidates" >> beam.FlatMap(_likely, AsDict(sketches))
             | "DistinctCandidates" >> beam.Distinct()
         )
         new_pairs = self._confirm(candidates, stored, kept)

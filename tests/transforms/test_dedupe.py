@@ -1,4 +1,5 @@
 import apache_beam as beam
+import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
@@ -23,14 +24,16 @@ def test_group_count_sizes_groups_to_about_two_batches():
     assert [group_count(n, 64) for n in (0, 1, 128, 129, 2000)] == [1, 1, 1, 2, 16]
 
 
-def test_drop_duplicates_transform_batches_unique_articles():
+@pytest.mark.parametrize("spill", [False, True])
+def test_drop_duplicates_transform_batches_unique_articles(tmp_path, spill):
+    """With `spill`, the articles wait in files (one per article) and come back whole."""
     inputs = [parse_article(p, STORY) for p in ("2.txt", "1.txt")]
     inputs += [parse_article(f"{i}.txt", f"Story {i}\n\nText {i}.".encode()) for i in range(3, 8)]
     with TestPipeline() as pipeline:
         articles = pipeline | beam.Create(inputs)
         published = pipeline | "NoPublished" >> beam.Create([])
         unique = (articles, published) | DropDuplicates(
-            "run-1", batch_size=2, expected_articles=1
+            "run-1", batch_size=2, expected_articles=1, spill=str(tmp_path) if spill else None
         )
         assert_that(
             unique.batches | beam.Map(len),
@@ -43,10 +46,16 @@ def test_drop_duplicates_transform_batches_unique_articles():
             label="Articles",
         )
         assert_that(
+            unique.batches | "Whole" >> beam.FlatMap(lambda batch: batch),
+            equal_to([a for a in inputs if a.source_path != "2.txt"]),
+            label="WholeArticles",
+        )
+        assert_that(
             unique.duplicates | beam.Map(lambda d: (d.source_path, d.duplicate_of)),
             equal_to([("2.txt", "1.txt")]),
             label="Duplicates",
         )
+    assert len(list(tmp_path.rglob("*.pickle"))) == (7 if spill else 0)
 
 
 def test_a_new_copy_of_a_published_article_becomes_a_duplicate_of_the_published_row():
