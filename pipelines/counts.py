@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from pipelines.store.build import dataset_files, staged_rows
 from schemas import ARTICLES, DUPLICATES, ENTITIES, ERRORS, file_of
+from transforms.write import INPUT_DATASETS
 
 
 class RunCounts(NamedTuple):
@@ -131,7 +132,7 @@ def balance_problems(counts: RunCounts, counters: dict[str, int], staged: Path,
     on_disk = staged_rows(staged)
     for name, n in made.items():
         # A refused article or duplicate already moved its counters to errors (write.py).
-        if name not in (ARTICLES.name, DUPLICATES.name):
+        if name not in INPUT_DATASETS:
             n -= (counts.rows_not_written or {}).get(name, 0)
         if counters.get(f"rows_written_{name}", 0) != n:
             problems.append(

@@ -26,6 +26,7 @@ from pipelines.store import build, inputs, layout
 from pipelines.store.inputs import InputFile, Plan
 from schemas import schema_fingerprint
 from transforms.taggers.spacy_vader import PIPELINE_VERSION
+from transforms.write import INPUT_DATASETS
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -321,7 +322,8 @@ def report(manifest: RunManifest, path: Path) -> None:
     )
     totals = ", ".join(f"{k} {v}" for k, v in manifest.dataset_rows.items())
     not_written = "".join(
-        f"  not written (see the log): {name} {n} rows\n"
+        f"  not written (see the log): {name} {n} rows"
+        f"{' (each is an internal error row)' if name in INPUT_DATASETS else ''}\n"
         for name, n in run.get("rows_not_written", {}).items()
     )
     print(

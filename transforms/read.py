@@ -68,15 +68,15 @@ def printable_path(path: str) -> str:
     return path
 
 
+_ESCAPED_BYTE = re.compile(rb"\\x([89a-f][0-9a-f])")
+
+
 def _named_in_bytes(path: str) -> bool:
     """Whether `path` is the printable form of an entry whose name is not valid UTF-8."""
     if "\\x" not in path:
         return False
     raw = _ESCAPED_BYTE.sub(lambda m: bytes([int(m.group(1), 16)]), path.encode("utf-8"))
     return os.path.lexists(raw)
-
-
-_ESCAPED_BYTE = re.compile(rb"\\x([89a-f][0-9a-f])")
 
 
 def not_readable_reason(path: str) -> str | None:

@@ -24,8 +24,8 @@
   accumulators of a CombinePerKey) in the driver process, decoded into Python objects, so what
   crosses a stage boundary is what the driver's memory grows with. `Compacted` hands a
   CombineFn's partial accumulators over as one compressed pickle each (Beam's `compact` hook)
-  instead of Counters of millions of small objects; `transforms/spill.py` keeps the mentions
-  that wait for the corpus resolver in files.
+  instead of Counters of millions of small objects; `transforms/spill.py` keeps what waits for
+  a corpus-wide step (parsed articles, tagged articles, mentions) in files.
 - The DaskRunner keeps a one-element input in one partition: the driver lists the input files
   and `Create`s them (`transforms/read.py`), so the work spreads over the workers.
 """

@@ -1,15 +1,14 @@
 """Elements that wait at a barrier wait in files, not in the runner.
 
-The corpus-level name resolver is computed from every article's mentions, so each article's
-mentions must wait until it exists. A runner keeps data that waits between stages in its
-shuffle: on the local FnApiRunner that is the driver process, where the mentions of 2,000
-articles took about 130 MB and grew with the corpus (issue 12). The files are pickles compressed
-with zlib (level 1). The same holds for tagged
-articles waiting for the corpus' stories (`transforms/stories.py`). `SpillToFiles` writes each
-element where it is made (one pickle file per element, below the run's staging directory,
-named by its content so a retried bundle rewrites the same file) and passes on only the
-path; `read_spilled` loads it again on the far side of the barrier. The files go away with the
-run's staging directory; the version build never reads them (it reads datasets by name).
+Some steps need the whole corpus first: deduplication groups every parsed article, the stories
+need every signature, the corpus-level name resolver needs every article's mentions. What waits
+for them sits in the runner's shuffle, and on the local FnApiRunner that is the driver process:
+the mentions of 2,000 articles alone took about 130 MB there, growing with the corpus (issue
+12). `SpillToFiles` writes each element where it is made (one zlib-compressed pickle per
+element, below the run's staging directory, named by its content so a retried bundle rewrites
+the same file) and passes on only the path; `read_spilled` loads it on the far side of the
+barrier. The files go away with the run's staging directory; the version build never reads
+them (it reads datasets by name).
 
 One file per element, written in `process`, because the DaskRunner drops what `finish_bundle`
 emits (transforms/runner_compat.py): a path is only ever handed on once its file is complete.

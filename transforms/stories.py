@@ -11,8 +11,8 @@ a pair at Jaccard 0.5 is dropped so with probability 2e-6, at 0.6 3e-12), and ev
 candidate is confirmed on the exact shingle sets, so the threshold means what it says and a pair
 under 0.5 never shares a story. Without that filter, chance band collisions between unrelated
 articles grow with the square of the corpus (14,116 candidates among 2,000 benchmark articles,
-none over 0.2) and each one carried a body through a shuffle. `story_id` is the smallest `article_id` of the group:
-it does not depend on the order articles arrive in.
+none over 0.2), and each would be compared on the bodies. `story_id` is the smallest
+`article_id` of the group: it does not depend on the order articles arrive in.
 
 What is kept between runs: `signatures` (each article's MinHash, date, title and source: a new
 article is matched against everything published without re-reading bodies), `story_pairs`
@@ -85,8 +85,8 @@ def minhash(shingle_set: Iterable[str]) -> tuple[int, ...]:
 
 
 def sketch(signature: tuple[int, ...]) -> bytes:
-    """The lowest 8 bits of each MinHash value (b-bit MinHash, Li & Koenig 2010): 128 bytes
-    that travel with an article through the LSH buckets."""
+    """The lowest 8 bits of each MinHash value (b-bit MinHash, Li & Koenig 2010): 128 bytes per
+    article, enough to tell a chance band collision from a likely copy."""
     return bytes(value & 0xFF for value in signature)
 
 

@@ -71,6 +71,8 @@ def to_table(rows: Sequence[NamedTuple], dataset: Dataset) -> pa.Table:
     return pa.Table.from_pydict(columns, schema=dataset.schema)
 
 
+# Datasets whose rows are inputs: a refused row becomes an `internal` error row for its input.
+INPUT_DATASETS = (ARTICLES.name, DUPLICATES.name)
 # What Arrow raises for a value that does not fit its column.
 _CONVERSION_ERRORS = (pa.ArrowException, TypeError, ValueError, OverflowError, UnicodeError)
 
@@ -196,7 +198,7 @@ class _WriteParquetFn(beam.DoFn):
         for row, error in refused:
             message = _escaped(f"writing {name} failed: {type(error).__name__}: {str(error)[:300]}")
             _LOG.warning("%s row %s not written: %s", name, _escaped(str(row)[:200]), message)
-            if name in (ARTICLES.name, DUPLICATES.name):
+            if name in INPUT_DATASETS:
                 errors.append(ErrorRecord(*map(_escaped, (row.source_path, INTERNAL, message,
                                                            row.run_id))))  # fmt: skip
         if not errors:

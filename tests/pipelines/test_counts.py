@@ -8,6 +8,7 @@ import shutil
 import apache_beam as beam
 
 from pipelines.counts import balance_problems, counts_from_metrics
+from pipelines.job import RunManifest, report
 from schemas import ARTICLES, ENTITIES
 from tests.transforms.test_stories import _article
 from tests.transforms.test_write import _mention
@@ -63,3 +64,21 @@ def test_a_file_written_twice_or_a_lost_row_does_not_balance(tmp_path):
     assert "entities: 3 rows made but 2 written" in balance_problems(
         counts_from_metrics(counters), counters, tmp_path, files_planned=2
     )
+
+
+def test_the_summary_says_which_rows_were_not_written(tmp_path, capsys):
+    counts = counts_from_metrics(_stage(tmp_path / "staged"))
+    manifest = RunManifest(
+        run_id="r1", status="published", started_at="", mode="full", input="in", output="out",
+        options={}, versions={}, plan={"new": 2, "to_process": 2}, this_run=counts.summary(),
+        duration_seconds=1.0, files_read=2, dataset_rows={"articles": 1, "errors": 1},
+    )  # fmt: skip
+    report(manifest, tmp_path / "manifest.json")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:6] == [
+        "  this run: 2 inputs = 1 articles + 1 errors + 0 duplicates (every file accounted for)",
+        "  errors by code: internal=1",
+        "  entity mentions: 3",
+        "  not written (see the log): articles 1 rows (each is an internal error row)",
+        "  not written (see the log): entities 1 rows",
+    ]

@@ -12,6 +12,7 @@ from schemas import Article, Signature
 from tests.story_corpus import corpus
 from transforms.stories import (
     GroupStories,
+    _likely,
     estimated_jaccard,
     group_stories,
     jaccard,
@@ -56,6 +57,20 @@ def test_sketch_estimate_follows_the_exact_jaccard():
         exact = jaccard(base, other)
         estimate = estimated_jaccard(sketch(minhash(base)), sketch(minhash(other)))
         assert abs(estimate - exact) < 0.15, (keep, exact, estimate)
+
+
+def test_candidates_whose_sketches_clearly_disagree_are_not_compared():
+    """A band collision between unrelated articles is dropped before any body is read; a
+    copy with one sentence changed stays a candidate."""
+    words = [f"w{i}" for i in range(300)]
+    texts = {
+        "original": " ".join(words),
+        "copy": " ".join(words[:290] + ["changed"] * 10),
+        "unrelated": " ".join(f"u{i}" for i in range(300)),
+    }
+    sketches = {k: sketch(minhash(shingles(t))) for k, t in texts.items()}
+    band = (7, [("copy", "original"), ("original", "unrelated"), ("copy", "unrelated")])
+    assert list(_likely(band, sketches)) == [("copy", "original")]
 
 
 def _member(article_id, date, title=None, source=None):
