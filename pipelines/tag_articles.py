@@ -44,7 +44,7 @@ from transforms.parse import ParseArticles
 from transforms.published import ReadPublishedArticles
 from transforms.read import ReadRawFiles
 from transforms.rollups import DeriveRollups, mark_partition
-from transforms.runner_compat import local_runner, pipeline_counters
+from transforms.runner_compat import local_runner, pipeline_counters, release_freed_memory
 from transforms.spill import SPILL
 from transforms.stories import GroupStories
 from transforms.tag import TagArticles
@@ -119,6 +119,7 @@ def run(argv: list[str] | None = None) -> int:
     def run_graph(graph: GraphRun) -> GraphResult:
         _LOG.info("run %s: reading %d files", graph.run_id, len(graph.paths))
         options = config.beam_options()
+        release_freed_memory(options)
         pipeline = beam.Pipeline(runner=local_runner(options), options=options)
         build_pipeline(pipeline, config, graph)
         result = pipeline.run()

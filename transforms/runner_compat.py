@@ -26,12 +26,21 @@
   CombineFn's partial accumulators over as one compressed pickle each (Beam's `compact` hook)
   instead of Counters of millions of small objects; `transforms/spill.py` keeps what waits for
   a corpus-wide step (parsed articles, tagged articles, mentions) in files.
+- `release_freed_memory`: glibc's malloc keeps what the driver frees. Each stage's data arrives
+  in the driver over gRPC (threads with arenas of their own), and after the first large buffer
+  is freed glibc raises its mmap threshold, so later large buffers come from heaps it rarely
+  returns: the driver's RSS grew with every stage's transit data even after the runner let go
+  of it. With workers in other processes (`--direct_running_mode multi_processing`) the
+  driver fixes the mmap and trim thresholds at 128 KiB and uses at most two arenas; other
+  modes tag in the driver's own process and keep glibc's defaults (docs/performance.md).
 - The DaskRunner keeps a one-element input in one partition: the driver lists the input files
   and `Create`s them (`transforms/read.py`), so the work spreads over the workers.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import functools
 import pickle
 import zlib
@@ -39,7 +48,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
 
 # Runner names that mean "run here, in-process".
 LOCAL_RUNNERS = {None, "directrunner", "switchingdirectrunner", "fnapirunner"}
@@ -135,6 +144,28 @@ def local_runner(options: PipelineOptions):
         beam_provision_api_pb2.ProvisionInfo(pipeline_options=encoded)
     )
     return fn_runner.FnApiRunner(provision_info=provision)
+
+
+# glibc mallopt(3) parameters, and the value given to each
+_MALLOC_SETTINGS = (
+    (-3, 128 * 1024),  # M_MMAP_THRESHOLD: a fixed threshold (no dynamic raise)
+    (-1, 128 * 1024),  # M_TRIM_THRESHOLD
+    (-8, 2),  # M_ARENA_MAX
+)
+
+
+def release_freed_memory(options: PipelineOptions) -> bool:
+    """Has glibc hand freed memory back to the system, in a driver whose workers are other
+    processes; True when the settings took (False on other runners, modes or C libraries)."""
+    name = options.view_as(StandardOptions).runner
+    if name is not None and name.lower() not in LOCAL_RUNNERS:
+        return False
+    if options.view_as(DirectOptions).direct_running_mode != "multi_processing":
+        return False
+    mallopt = getattr(ctypes.CDLL(ctypes.util.find_library("c")), "mallopt", None)
+    if mallopt is None:  # not glibc
+        return False
+    return all(mallopt(param, value) == 1 for param, value in _MALLOC_SETTINGS)
 
 
 def pipeline_counters(result, namespace: str) -> dict[str, int] | None:
