@@ -82,7 +82,9 @@ def build_pipeline(pipeline: beam.Pipeline, config: JobConfig, run: GraphRun) ->
     ) | "ResolveCorpusNames" >> ResolveCorpusNames(previous, spill=f"{staging}/{SPILL}/mentions")  # fmt: skip
     rollups = (
         names.mentions, names.partitions, stories.result
-    ) | "DeriveRollups" >> DeriveRollups(config.rollup_exclude_labels, f"{staging}/{TOUCHED}")  # fmt: skip
+    ) | "DeriveRollups" >> DeriveRollups(
+        config.rollup_exclude_labels, f"{staging}/{TOUCHED}", spill=f"{staging}/{SPILL}/rollups"
+    )  # fmt: skip
     errors = (raw.errors, parsed.errors, tagged.errors) | "MergeErrors" >> beam.Flatten()
     written = (
         stories.articles | "WriteArticles" >> WriteDataset(ARTICLES, staging),

@@ -280,7 +280,7 @@ class ResolveCorpusNames(beam.PTransform):
     or when one of its names resolves differently after the run.
 
     With `spill`, a directory, the mentions wait for the corpus resolver in files there rather
-    than in the runner (transforms/spill.py).
+    than in the runner (transforms/spill.py), and so do large partial accumulators.
     """
 
     def __init__(self, previous_version: str | None = None, *, spill: str | None = None):
@@ -332,13 +332,13 @@ class ResolveCorpusNames(beam.PTransform):
         before = (
             published_names
             | "PublishedNameRows" >> beam.Values()
-            | "ResolverBefore" >> beam.CombineGlobally(Compacted(BuildResolverFn()))
+            | "ResolverBefore" >> beam.CombineGlobally(Compacted(BuildResolverFn(), self._spill))
         )
         names = self._names(in_changed, "Changed")
         after = (
             (names | "ChangedNameRows" >> beam.FlatMap(lambda kv: kv[1]), others)
             | "AllNameRows" >> beam.Flatten()
-            | "ResolverAfter" >> beam.CombineGlobally(Compacted(BuildResolverFn()))
+            | "ResolverAfter" >> beam.CombineGlobally(Compacted(BuildResolverFn(), self._spill))
         )
         relabelled = (
             others
@@ -368,7 +368,7 @@ class ResolveCorpusNames(beam.PTransform):
         return (
             mentions
             | f"{label}NamesPerArticle" >> beam.FlatMap(_names_per_partition)
-            | f"Combine{label}Names" >> beam.CombinePerKey(Compacted(NameDailyFn()))
+            | f"Combine{label}Names" >> beam.CombinePerKey(Compacted(NameDailyFn(), self._spill))
         )
 
     def _resolve(self, mentions, in_changed, touched, names: list, resolver=None) -> Outputs:
@@ -377,7 +377,7 @@ class ResolveCorpusNames(beam.PTransform):
             resolver = (
                 names[0]
                 | "NameRows" >> beam.FlatMap(lambda kv: kv[1])
-                | "Resolver" >> beam.CombineGlobally(Compacted(BuildResolverFn()))
+                | "Resolver" >> beam.CombineGlobally(Compacted(BuildResolverFn(), self._spill))
             )
         if self._spill:
             mentions = (

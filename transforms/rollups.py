@@ -355,13 +355,16 @@ class DeriveRollups(beam.PTransform):
     touched partitions and the stories (a singleton `StoryResult`) -> `article_entities` (lists of rows), `entity_daily`,
     `entity_pairs_daily` and `place_daily` (one list of rows per partition). Each touched
     partition is marked under `touched_dir` (output `touched`: join it into the graph's last
-    step, as the writers are).
+    step, as the writers are). With `spill`, a directory, large partial accumulators wait
+    for their merge in files there (`runner_compat.Compacted`).
     """
 
-    def __init__(self, excluded_labels: Iterable[str], touched_dir: str):
+    def __init__(self, excluded_labels: Iterable[str], touched_dir: str, *,
+                 spill: str | None = None):  # fmt: skip
         super().__init__()
         self._excluded = tuple(excluded_labels)
         self._touched_dir = touched_dir
+        self._spill = spill
 
     def expand(self, inputs):
         mentions, partitions, *stories = inputs  # stories: without it, one per article
@@ -378,13 +381,13 @@ class DeriveRollups(beam.PTransform):
                 "touched": marked,
                 "article_entities": derived.article_entities,
                 "entity_daily": derived.daily
-                | "CombineDaily" >> beam.CombinePerKey(Compacted(EntityDailyFn()))
+                | "CombineDaily" >> beam.CombinePerKey(Compacted(EntityDailyFn(), self._spill))
                 | "DailyRows" >> beam.Values(),
                 "entity_pairs_daily": derived.pairs
-                | "CombinePairs" >> beam.CombinePerKey(Compacted(EntityPairsDailyFn()))
+                | "CombinePairs" >> beam.CombinePerKey(Compacted(EntityPairsDailyFn(), self._spill))
                 | "PairRows" >> beam.Values(),
                 "place_daily": derived.places
-                | "CombinePlaces" >> beam.CombinePerKey(Compacted(PlaceDailyFn()))
+                | "CombinePlaces" >> beam.CombinePerKey(Compacted(PlaceDailyFn(), self._spill))
                 | "PlaceRows" >> beam.Values(),
             }
         )

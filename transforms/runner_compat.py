@@ -24,7 +24,8 @@
   accumulators of a CombinePerKey) in the driver process, decoded into Python objects, so what
   crosses a stage boundary is what the driver's memory grows with. `Compacted` hands a
   CombineFn's partial accumulators over as one compressed pickle each (Beam's `compact` hook)
-  instead of Counters of millions of small objects; `transforms/spill.py` keeps what waits for
+  instead of Counters of millions of small objects (with `spill`, a large one as the path of
+  a file); `transforms/spill.py` keeps what waits for
   a corpus-wide step (parsed articles, tagged articles, mentions) in files.
 - `release_freed_memory`: glibc's malloc keeps what the driver frees. Each stage's data arrives
   in the driver over gRPC (threads with arenas of their own), and after the first large buffer
@@ -42,18 +43,21 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
-import pickle
-import zlib
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
+
+from transforms.spill import packed, read_spilled, unpacked, write_spill_file
 
 # Runner names that mean "run here, in-process".
 LOCAL_RUNNERS = {None, "directrunner", "switchingdirectrunner", "fnapirunner"}
 SHORT_RUNNERS = {"daskrunner": "apache_beam.runners.dask.dask_runner.DaskRunner"}
 T = TypeVar("T")
+# A compacted accumulator of this many bytes or more crosses as a file when `Compacted` has a
+# spill directory (what a Compacted is built with: a test may lower it before the graph is).
+SPILL_BYTES = 1 << 16
 
 
 class Outputs(dict):
@@ -75,18 +79,32 @@ def split_outputs(tagged, *tags: str) -> Outputs:
     return Outputs({tag: tagged | f"Only{tag.title()}" >> beam.FlatMap(_only, tag) for tag in tags})
 
 
+class SpilledAccumulator(NamedTuple):
+    """A compacted accumulator that crosses the shuffle as the path of its file."""
+
+    path: str
+
+
 def _live(accumulator):
+    if isinstance(accumulator, SpilledAccumulator):
+        return read_spilled(accumulator.path)
     if isinstance(accumulator, bytes):
-        return pickle.loads(zlib.decompress(accumulator))
+        return unpacked(accumulator)
     return accumulator
 
 
 class Compacted(beam.CombineFn):
-    """`fn` whose accumulators cross the shuffle as one zlib-compressed pickle each."""
+    """`fn` whose accumulators cross the shuffle as one zlib-compressed pickle each; with
+    `spill`, a directory, one of `spill_bytes` or more crosses as the path of a file there
+    (transforms/spill.py), so the local runner's driver does not hold it."""
 
-    def __init__(self, fn: beam.CombineFn):
+    def __init__(
+        self, fn: beam.CombineFn, spill: str | None = None, spill_bytes: int | None = None
+    ):
         super().__init__()
         self._fn = fn
+        self._spill = spill
+        self._spill_bytes = SPILL_BYTES if spill_bytes is None else spill_bytes
 
     def setup(self, *args, **kwargs):
         self._fn.setup(*args, **kwargs)
@@ -100,9 +118,11 @@ class Compacted(beam.CombineFn):
     def merge_accumulators(self, accumulators: Iterable, *args, **kwargs):
         return self._fn.merge_accumulators([_live(a) for a in accumulators], *args, **kwargs)
 
-    def compact(self, accumulator, *args, **kwargs) -> bytes:
-        data = pickle.dumps(_live(accumulator), protocol=pickle.HIGHEST_PROTOCOL)
-        return zlib.compress(data, 1)
+    def compact(self, accumulator, *args, **kwargs) -> bytes | SpilledAccumulator:
+        data = packed(_live(accumulator))
+        if self._spill is None or len(data) < self._spill_bytes:
+            return data
+        return SpilledAccumulator(write_spill_file(self._spill, data))
 
     def extract_output(self, accumulator, *args, **kwargs):
         return self._fn.extract_output(_live(accumulator), *args, **kwargs)

@@ -10,6 +10,8 @@ the same file) and passes on only the path; `read_spilled` loads it on the far s
 barrier. The files go away with the run's staging directory; the version build never reads
 them (it reads datasets by name).
 
+`runner_compat.Compacted` writes a CombineFn's large partial accumulators the same way.
+
 One file per element, written in `process`, because the DaskRunner drops what `finish_bundle`
 emits (transforms/runner_compat.py): a path is only ever handed on once its file is complete.
 """
@@ -28,17 +30,31 @@ from apache_beam.io.filesystems import FileSystems
 SPILL = "_spill"  # below a run's staging directory
 
 
+def packed(value) -> bytes:
+    """`value` as a zlib-compressed pickle (what a spill file holds)."""
+    return zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def unpacked(data: bytes):
+    return pickle.loads(zlib.decompress(data))
+
+
+def write_spill_file(directory: str, data: bytes) -> str:
+    """Writes `data` to a file in `directory` named by its content; returns its path."""
+    digest = hashlib.sha256(data).hexdigest()
+    path = FileSystems.join(directory, digest[:2], f"{digest[2:34]}.pickle")
+    with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        handle.write(data)
+    return path
+
+
 class _SpillFn(beam.DoFn):
     def __init__(self, directory: str, key: Callable | None):
         self._directory = directory
         self._key = key
 
     def process(self, element) -> Iterator[str | tuple]:
-        data = zlib.compress(pickle.dumps(element, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        digest = hashlib.sha256(data).hexdigest()
-        path = FileSystems.join(self._directory, digest[:2], f"{digest[2:34]}.pickle")
-        with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-            handle.write(data)
+        path = write_spill_file(self._directory, packed(element))
         yield path if self._key is None else (self._key(element), path)
 
 
@@ -57,4 +73,4 @@ class SpillToFiles(beam.PTransform):
 
 def read_spilled(path: str):
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-        return pickle.loads(zlib.decompress(handle.read()))
+        return unpacked(handle.read())

@@ -381,6 +381,7 @@ class GroupStories(beam.PTransform):
         self._threshold = threshold
         self._marker = os.path.join(staging, STORIES_MARKER)
         self._spill = os.path.join(staging, SPILL, "articles")
+        self._accumulators = os.path.join(staging, SPILL, "accumulators")
         self._previous = previous
         self._drop_files = frozenset(drop_files)
         self._renames = dict(renames or {})
@@ -418,7 +419,7 @@ class GroupStories(beam.PTransform):
         candidates = (
             members
             | "BandKeys" >> beam.FlatMap(_member_keys)
-            | "Buckets" >> beam.CombinePerKey(Compacted(BandBucketsFn()))
+            | "Buckets" >> beam.CombinePerKey(Compacted(BandBucketsFn(), self._accumulators))
             | "Candidates" >> beam.FlatMap(_likely, AsDict(sketches))
             | "DistinctCandidates" >> beam.Distinct()
         )
@@ -439,7 +440,7 @@ class GroupStories(beam.PTransform):
         result = (
             (members | "MemberItems" >> beam.Map(lambda m: ("member", m[1])), edges)
             | "GroupItems" >> beam.Flatten()
-            | "GroupStories" >> beam.CombineGlobally(Compacted(GroupStoriesFn()))
+            | "GroupStories" >> beam.CombineGlobally(Compacted(GroupStoriesFn(), self._accumulators))
         )
         before = self._published(pipeline, STORIES, _read_stories, "Stories")
         changed = (

@@ -3,6 +3,7 @@
 it touches."""
 
 import datetime as dt
+from pathlib import Path
 
 import apache_beam as beam
 import pyarrow as pa
@@ -12,7 +13,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from schemas import ENTITIES, ENTITY_NAMES, EntityMention
 from transforms.corpus_names import ResolveCorpusNames, article_names
 from transforms.rollups import DeriveRollups, EntityPairsDailyFn, compute_rollups
-from transforms.runner_compat import Compacted
+from transforms.runner_compat import Compacted, SpilledAccumulator
 from transforms.write import write_table
 
 JAN, FEB = dt.date(2019, 1, 10), dt.date(2019, 2, 3)
@@ -112,4 +113,30 @@ def test_compacted_accumulators_merge_to_the_same_rows():
     assert rows == expected
     assert [(r.canonical_a, r.canonical_b, r.articles, r.stories, r.sentences) for r in rows] == [
         ("bergen", "oslo", 1, 1, 0), ("oslo", "anna", 3, 2, 2),
+    ]  # fmt: skip
+
+
+def test_large_compacted_accumulators_cross_as_files(tmp_path):
+    """With `spill`, an accumulator of `spill_bytes` or more crosses as the path of a file
+    (the local runner's driver holds only the path); a small one stays inline; merged, both
+    give the plain CombineFn's rows."""
+    day = JAN.toordinal()
+    small = ([(day, ("oslo", "GPE"), ("anna", "PERSON"))], {}, "s1")
+    large = ([(day, (f"town {i}", "GPE"), ("anna", "PERSON")) for i in range(2000)], {}, "s2")
+    plain, compacted = EntityPairsDailyFn(), Compacted(EntityPairsDailyFn(), str(tmp_path), 4096)
+    partials = [
+        compacted.compact(compacted.add_input(compacted.create_accumulator(), c))
+        for c in (small, large)
+    ]
+    assert isinstance(partials[0], bytes)
+    assert isinstance(partials[1], SpilledAccumulator)
+    assert Path(partials[1].path).parent.parent == tmp_path
+    assert len(list(tmp_path.rglob("*.pickle"))) == 1
+    expected = plain.extract_output(plain.merge_accumulators(
+        [plain.add_input(plain.create_accumulator(), c) for c in (small, large)]))
+    rows = compacted.extract_output(compacted.merge_accumulators(partials))
+    assert rows == expected
+    assert len(rows) == 2001
+    assert [(r.canonical_a, r.canonical_b, r.articles) for r in rows[:2]] == [
+        ("oslo", "anna", 1), ("town 0", "anna", 1),
     ]  # fmt: skip
