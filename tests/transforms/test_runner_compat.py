@@ -54,10 +54,10 @@ def test_a_driver_with_worker_processes_returns_freed_memory():
     tuned = _free_and_measure("--direct_running_mode", "multi_processing")
     assert tuned["applied"] is True
     assert tuned["left_mb"] < 20
-    # glibc's defaults, for comparison: the freed blocks stay in the process.
-    default = _free_and_measure()
-    assert default["applied"] is False
-    assert default["left_mb"] > 150
+    # With glibc's defaults the same steps usually leave the 200 MB in the process (201 MB on
+    # the development machine), but not always (1 MB in one CI run: the process's earlier
+    # allocations decide where the blocks land), so only the tuned side is asserted.
+    assert _free_and_measure()["applied"] is False
 
 
 @pytest.mark.parametrize(
