@@ -14,39 +14,12 @@ as the median.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 from statistics import median
 
 from benchmarks.corpus import write_corpus
-from benchmarks.throughput import TreeMemory
-
-
-def run_checkout(code: Path, corpus: Path, workers: int) -> dict:
-    """One full run of `code`'s command: words/s and the process tree's peak RSS."""
-    with tempfile.TemporaryDirectory() as output:
-        command = [sys.executable, "-m", "pipelines.tag_articles", "--input", str(corpus),
-                   "--output", output, "--mode", "full"]  # fmt: skip
-        if workers > 1:
-            command += ["--direct_num_workers", str(workers),
-                        "--direct_running_mode", "multi_processing"]  # fmt: skip
-        start = time.perf_counter()
-        process = subprocess.Popen(
-            command, cwd=code, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
-        with TreeMemory(process.pid) as memory:
-            _, stderr = process.communicate()
-        seconds = time.perf_counter() - start
-        if process.returncode != 0:
-            raise RuntimeError(f"{code} failed: {stderr.decode()[-2000:]}")
-        manifest = json.loads(next(Path(output, "_runs").glob("*.json")).read_text())
-    words = manifest["this_run"]["words"]
-    return {"seconds": round(seconds, 1), "wps": round(words / seconds), "words": words,
-            "peak_mb": round(memory.peak / 2**20)}  # fmt: skip
+from benchmarks.throughput import measure_pipeline
 
 
 def main() -> None:
@@ -63,12 +36,13 @@ def main() -> None:
         write_corpus(corpus, args.articles)
         ratios: dict[Path, list[float]] = {code: [] for code in args.code}
         for index in range(args.rounds):
-            runs = {code: run_checkout(code, corpus, args.workers) for code in args.code}
+            runs = {code: measure_pipeline(corpus, args.workers, code=code) for code in args.code}
             base = runs[args.code[0]]["wps"]
             for code, run in runs.items():
                 ratios[code].append(run["wps"] / base)
-                print(f"round {index + 1}: {code}: {run['wps']:,} words/s, {run['seconds']} s, "
-                      f"peak {run['peak_mb']:,} MB, {run['wps'] / base:.3f} of the first", flush=True)  # fmt: skip
+                print(f"round {index + 1}: {code}: {run['wps']:,.0f} words/s, "
+                      f"{run['seconds']:.1f} s, peak {run['peak_rss'] / 2**20:,.0f} MB, "
+                      f"{run['wps'] / base:.3f} of the first", flush=True)  # fmt: skip
     for code, values in ratios.items():
         print(
             f"{code}: median {median(values):.3f} of the first "

@@ -160,16 +160,21 @@ class MeasuredRun(NamedTuple):
     peak_rss: int  # bytes, the whole process tree's sampled peak
 
 
-def run_measured(command: list[str]) -> MeasuredRun:
-    """Runs a command; its wall time and the peak memory of its process tree."""
+def run_measured(command: list[str], cwd: Path | None = None) -> MeasuredRun:
+    """Runs a command (in `cwd`); its wall time and the peak memory of its process tree."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     with TreeMemory(process.pid) as memory:
         stdout, stderr = process.communicate()
     return MeasuredRun(process.returncode, stdout, stderr, time.perf_counter() - start, memory.peak)
 
 
-def measure_pipeline(corpus: Path, workers: int, runner_args: list[str] | None = None) -> dict:
+def measure_pipeline(
+    corpus: Path, workers: int, runner_args: list[str] | None = None, code: Path | None = None
+) -> dict:
+    """One full run of the command (of the checkout `code`, default this one)."""
     with tempfile.TemporaryDirectory() as output:
         command = [sys.executable, "-m", "pipelines.tag_articles", "--input", str(corpus),
                    "--output", output, "--mode", "full"]  # fmt: skip
@@ -182,7 +187,7 @@ def measure_pipeline(corpus: Path, workers: int, runner_args: list[str] | None =
                 "--direct_running_mode",
                 "multi_processing",
             ]
-        run = run_measured(command)
+        run = run_measured(command, cwd=code)
         if run.returncode != 0:
             raise RuntimeError(f"pipeline failed ({run.returncode}): {run.stderr[-2000:]}")
         seconds = run.seconds

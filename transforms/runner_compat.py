@@ -25,8 +25,8 @@
   crosses a stage boundary is what the driver's memory grows with. `Compacted` hands a
   CombineFn's partial accumulators over as one compressed pickle each (Beam's `compact` hook)
   instead of Counters of millions of small objects (with `spill`, a large one as the path of
-  a file); `transforms/spill.py` keeps what waits for
-  a corpus-wide step (parsed articles, tagged articles, mentions) in files.
+  a file); `transforms/spill.py` keeps what waits for a corpus-wide step (parsed articles,
+  tagged articles, mentions) in files.
 - `release_freed_memory`: glibc's malloc keeps what the driver frees. Each stage's data arrives
   in the driver over gRPC (threads with arenas of their own), and after the first large buffer
   is freed glibc raises its mmap threshold, so later large buffers come from heaps it rarely
