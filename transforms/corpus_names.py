@@ -35,7 +35,7 @@ from apache_beam.metrics import Metrics
 from schemas import ENTITIES, ENTITY_NAMES, EntityMention, EntityNameDay
 from transforms.canonical import AS_WRITTEN, CORPUS
 from transforms.published import published_files
-from transforms.runner_compat import Compacted, Outputs
+from transforms.runner_compat import Compacted, Outputs, Rows
 from transforms.spill import SpillToFiles, read_spilled
 from transforms.write import partition_dir, partition_of
 
@@ -192,7 +192,7 @@ class NameDailyFn(beam.CombineFn):
         def order(key):
             return key[1], key[2], key[0].toordinal() if key[0] else 0
 
-        return [EntityNameDay(*key, *accumulator[key]) for key in sorted(accumulator, key=order)]
+        return Rows(EntityNameDay(*key, *accumulator[key]) for key in sorted(accumulator, key=order))
 
 
 def _names_per_partition(mentions):
@@ -215,7 +215,8 @@ class _ReadPartitionMentionsFn(beam.DoFn):
                 table = pq.read_table(handle, schema=ENTITIES.schema)
             for row in table.to_pylist():
                 by_article.setdefault(row["article_id"], []).append(EntityMention(**row))
-            yield from by_article.items()
+            for article_id, mentions in by_article.items():
+                yield article_id, Rows(mentions)
 
 
 def _read_names(path: str) -> Iterator[tuple[Partition, EntityNameDay]]:
@@ -237,12 +238,12 @@ def _kept_mentions(element) -> Iterator[list[EntityMention]]:
         return
     mentions = [m for part in grouped["mentions"] for m in part]
     if mentions:
-        yield sorted(mentions, key=mention_order)
+        yield Rows(sorted(mentions, key=mention_order))
 
 
 def _article_of_parts(element) -> list[EntityMention]:
     _, parts = element
-    return sorted((m for part in parts for m in part), key=mention_order)
+    return Rows(sorted((m for part in parts for m in part), key=mention_order))
 
 
 def _untouched(element) -> Iterator[EntityNameDay]:
@@ -261,7 +262,7 @@ def _changed(row: EntityNameDay, before: NameResolver, after: NameResolver):
 
 
 def _resolve_article(mentions: list[EntityMention], resolver: NameResolver):
-    return [resolver.resolve(m) for m in mentions]
+    return Rows(resolver.resolve(m) for m in mentions)
 
 
 def _count_republished(mentions: list[EntityMention], counter) -> list[EntityMention]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import functools
 import itertools
 import math
 import os
@@ -29,7 +30,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from schemas import ArticleEntity, EntityDay, EntityMention, EntityPairDay, PlaceDay
-from transforms.runner_compat import Compacted, Outputs, split_outputs
+from transforms.runner_compat import Compacted, Outputs, Rows, split_outputs
 from transforms.write import partition_dir, partition_of
 
 POSITIONS = ("title", "first_paragraph", "later")
@@ -85,6 +86,7 @@ def day_key(published_date: dt.date | None) -> DayKey:
     return _UNDATED if published_date is None else published_date.toordinal()
 
 
+@functools.lru_cache(maxsize=4096)
 def _date_of(day: DayKey) -> dt.date | None:
     return None if day == _UNDATED else dt.date.fromordinal(day)
 
@@ -222,7 +224,7 @@ class EntityDailyFn(_KeyedTotalsFn):
         return key, [1, collections.Counter((story,)), mentions, scores]
 
     def extract_output(self, accumulator: dict) -> list[EntityDay]:
-        rows = []
+        rows = Rows()
         for (day, canonical, label), (articles, stories, mentions, scores) in sorted(
             accumulator.items(), key=lambda item: (item[0][1], item[0][2], item[0][0])
         ):
@@ -259,12 +261,12 @@ class EntityPairsDailyFn(beam.CombineFn):
     def extract_output(self, accumulator) -> list[EntityPairDay]:
         articles, sentences, story_keys = accumulator
         stories = collections.Counter(key for key, _ in story_keys)
-        return [
+        return Rows(
             EntityPairDay(_date_of(day), a[0], a[1], b[0], b[1], articles[key], stories[key],
                           sentences[key])
             for key in sorted(articles)
             for day, a, b in (key,)
-        ]
+        )
 
 
 class PlaceDailyFn(_KeyedTotalsFn):
@@ -275,7 +277,7 @@ class PlaceDailyFn(_KeyedTotalsFn):
         return (day, place_id, *columns), [1, mentions, scores]
 
     def extract_output(self, accumulator: dict) -> list[PlaceDay]:
-        rows = []
+        rows = Rows()
         for (day, place_id, *columns), (articles, mentions, scores) in sorted(
             accumulator.items(), key=lambda item: (item[0][1], item[0][0])
         ):
@@ -336,7 +338,7 @@ class _DeriveArticleRollupsFn(beam.DoFn):
         if not derived.article_entities:
             return
         self._articles.inc()
-        yield "article_entities", derived.article_entities
+        yield "article_entities", Rows(derived.article_entities)
         yield "daily", (partition, derived.daily)
         if derived.pairs[0]:
             yield "pairs", (partition, derived.pairs)

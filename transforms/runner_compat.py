@@ -34,6 +34,11 @@
   of it. With workers in other processes (`--direct_running_mode multi_processing`) the
   driver fixes the mmap and trim thresholds at 128 KiB and uses at most two arenas; other
   modes tag in the driver's own process and keep glibc's defaults (docs/performance.md).
+- `Rows`: Beam's default coder (FastPrimitivesCoder) encodes a plain list item by item and
+  pickles every item it has no code for (each NamedTuple row) in a pickle of its own, at every
+  stage boundary: ~850 `pickle.dumps` per article, most of the job's Beam overhead (issue 12).
+  A `Rows` is a plain list to every reader, but the coder does not recognise its type, so it
+  pickles the whole list at once. Lists of rows that cross stages are `Rows`.
 - The DaskRunner keeps a one-element input in one partition: the driver lists the input files
   and `Create`s them (`transforms/read.py`), so the work spreads over the workers.
 """
@@ -77,6 +82,12 @@ def _only(element, tag: str):
 
 def split_outputs(tagged, *tags: str) -> Outputs:
     return Outputs({tag: tagged | f"Only{tag.title()}" >> beam.FlatMap(_only, tag) for tag in tags})
+
+
+class Rows(list):
+    """A list of records that crosses a stage boundary as one pickle (see the module doc)."""
+
+    __slots__ = ()
 
 
 class SpilledAccumulator(NamedTuple):

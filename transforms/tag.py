@@ -20,7 +20,7 @@ from apache_beam.metrics import Metrics
 from schemas import ErrorRecord, ParsedArticle
 from transforms.checkpoints import pause_point
 from transforms.errors import INTERNAL
-from transforms.runner_compat import process_cached, split_outputs
+from transforms.runner_compat import Rows, process_cached, split_outputs
 from transforms.taggers.base import ArticleTagger, TaggedArticle
 
 PROGRESS_INTERVAL_SECONDS = 30.0
@@ -63,7 +63,7 @@ class _TagArticlesFn(beam.DoFn):
             self._done_words += article.word_count
             yield "articles", article
             if mentions:
-                yield "entities", mentions  # one element per article, not per mention
+                yield "entities", Rows(mentions)  # one element per article, not per mention
         self._log_progress()
 
     def _tag(self, articles: Sequence[ParsedArticle]) -> list[TaggedArticle]:
