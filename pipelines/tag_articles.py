@@ -13,7 +13,6 @@ knows is a usage error (exit code 2). The job's phases are in `pipelines/job.py`
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import logging
 import secrets
 import sys
@@ -44,7 +43,12 @@ from transforms.parse import ParseArticles
 from transforms.published import ReadPublishedArticles
 from transforms.read import ReadRawFiles
 from transforms.rollups import DeriveRollups, mark_partition
-from transforms.runner_compat import local_runner, pipeline_counters, release_freed_memory
+from transforms.runner_compat import (
+    local_runner,
+    pipeline_counters,
+    release_freed_memory,
+    settle_collector,
+)
 from transforms.spill import SPILL
 from transforms.stories import GroupStories
 from transforms.tag import TagArticles
@@ -139,7 +143,7 @@ def main() -> None:
     )
     for noisy in ("apache_beam", "absl"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    gc.freeze()  # the imported modules live as long as the process: keep them out of full GCs
+    settle_collector()  # the imported modules live as long as the process
     sys.exit(run())
 
 

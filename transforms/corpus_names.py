@@ -192,7 +192,9 @@ class NameDailyFn(beam.CombineFn):
         def order(key):
             return key[1], key[2], key[0].toordinal() if key[0] else 0
 
-        return Rows(EntityNameDay(*key, *accumulator[key]) for key in sorted(accumulator, key=order))
+        return Rows(
+            EntityNameDay(*key, *accumulator[key]) for key in sorted(accumulator, key=order)
+        )
 
 
 def _names_per_partition(mentions):

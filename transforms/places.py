@@ -61,7 +61,10 @@ class Gazetteer(NamedTuple):
 def place_key(name: str) -> str:
     """How place names are compared: `normalize_name`, then accents dropped ("Valparaíso" ->
     "valparaiso"), since news writes them either way."""
-    decomposed = unicodedata.normalize("NFKD", normalize_name(name))
+    key = normalize_name(name)
+    if key.isascii():  # nothing to decompose (most names): skip the per-character pass
+        return key
+    decomposed = unicodedata.normalize("NFKD", key)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 

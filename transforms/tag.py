@@ -9,7 +9,6 @@ fails becomes an error row (code `internal`), never a failed run.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import logging
 import time
 from collections.abc import Iterator, Sequence
@@ -20,7 +19,7 @@ from apache_beam.metrics import Metrics
 from schemas import ErrorRecord, ParsedArticle
 from transforms.checkpoints import pause_point
 from transforms.errors import INTERNAL
-from transforms.runner_compat import Rows, process_cached, split_outputs
+from transforms.runner_compat import Rows, process_cached, settle_collector, split_outputs
 from transforms.taggers.base import ArticleTagger, TaggedArticle
 
 PROGRESS_INTERVAL_SECONDS = 30.0
@@ -42,9 +41,7 @@ class _TagArticlesFn(beam.DoFn):
 
     def setup(self):
         self._model = process_cached(_load, self._tagger)
-        # The model and everything imported so far live as long as the process: out of the
-        # cyclic collector's full passes, which otherwise re-walk them.
-        gc.freeze()
+        settle_collector()  # the model lives as long as the process
         self._started = self._last_log = time.monotonic()
         self._done_articles = self._done_words = 0
 
