@@ -1,6 +1,6 @@
 """Where the pipeline spends its time besides spaCy: a sampling profile of the real command.
 
-    pip install py-spy        # or: pip install -e '.[profile]'
+    pip install -e '.[profile]'     # py-spy
     python -m benchmarks.overhead --articles 800
     python -m benchmarks.overhead --articles 800 --code /tmp/before /tmp/after
 

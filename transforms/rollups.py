@@ -2,7 +2,7 @@
 entity and day and per pair of entities and day.
 
 Each article's mentions are reduced to its `article_entities` rows and to small contributions
-(one per entity, one per pair of entities); combiners keyed by (year, month) partition add the
+(one per entity, and the pairs as columns); combiners keyed by (year, month) partition add the
 contributions of all articles up on the workers (`CombinePerKey`, lifted into a partial combine
 per bundle by every runner that can). An incremental run recomputes the partitions it touches:
 the graph reads the published mentions of those partitions itself and recombines them with the
@@ -22,11 +22,13 @@ import datetime as dt
 import functools
 import itertools
 import math
+import operator
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 import apache_beam as beam
+import pyarrow as pa
 from apache_beam.metrics import Metrics
 
 from schemas import ArticleEntity, EntityDay, EntityMention, EntityPairDay, PlaceDay
@@ -40,10 +42,10 @@ Entity = tuple[str, str]  # (canonical, label)
 DayKey = int  # a date's proleptic ordinal, or _UNDATED
 # (day, canonical, label) -> (mentions, distinct scored sentence scores in first-mention order)
 DailyContribution = tuple[tuple[DayKey, str, str], int, tuple[float, ...], str]  # ..., story
-# (day, canonical_a, label_a, canonical_b, label_b) -> sentences naming both
-# (every pair key (day, a, b) of the article, {pair key: sentences naming both} where > 0)
-PairKey = tuple[DayKey, tuple[str, str], tuple[str, str]]
-PairContribution = tuple[list[PairKey], dict[PairKey, int], str]  # ..., the article's story
+# Every pair of the article's entities, as columns of one entry per pair: day, canonical_a,
+# label_a, canonical_b, label_b, the article's story, sentences naming both.
+PAIR_COLUMNS = ("day", "canonical_a", "label_a", "canonical_b", "label_b", "story", "sentences")
+PairContribution = tuple[list, list, list, list, list, list, list]
 
 
 # (day, place_id) -> (place columns, mentions, distinct scored sentence scores)
@@ -113,7 +115,7 @@ def article_rollups(
     first = mentions[0] if mentions else None
     places = _place_contributions(mentions, day_key(first.published_date)) if first else []
     if not by_entity:
-        return ArticleRollups([], [], ([], {}, story), places)
+        return ArticleRollups([], [], tuple([] for _ in PAIR_COLUMNS), places)
     day = day_key(first.published_date)
     rows, daily = [], []
     for (canonical, label), (count, position, scores) in sorted(by_entity.items()):
@@ -131,8 +133,8 @@ def article_rollups(
             )
         )
         daily.append(((day, canonical, label), count, values, story))
-    keys, shared = _pair_contributions(day, by_entity, by_sentence)
-    return ArticleRollups(rows, daily, (keys, shared, story), places)
+    return ArticleRollups(rows, daily, _pair_contributions(day, story, by_entity, by_sentence),
+                          places)  # fmt: skip
 
 
 def _place_contributions(mentions: Sequence[EntityMention], day: DayKey) -> list[PlaceContribution]:
@@ -156,17 +158,26 @@ def _place_contributions(mentions: Sequence[EntityMention], day: DayKey) -> list
 
 
 def _pair_contributions(
-    day: DayKey, by_entity: dict[Entity, list], by_sentence: dict[tuple[str, int], set[Entity]]
-) -> tuple[list[PairKey], dict[PairKey, int]]:
-    """Every pair of the article's entities (a < b), and the sentences naming both (the few
-    pairs that share one). Keys reuse the entity tuples: an article has hundreds of pairs."""
-    shared: dict[PairKey, int] = {}
+    day: DayKey,
+    story: str,
+    by_entity: dict[Entity, list],
+    by_sentence: dict[tuple[str, int], set[Entity]],
+) -> PairContribution:
+    """Every pair (a, b) of the article's entities, a < b, as columns (`PAIR_COLUMNS`), with the
+    sentences naming both (0 for most: only the pairs that share a sentence have more)."""
+    shared: dict[tuple[Entity, Entity], int] = {}
     for named in by_sentence.values():
         if len(named) > 1:
-            for a, b in itertools.combinations(sorted(named), 2):
-                key = (day, a, b)
-                shared[key] = shared.get(key, 0) + 1
-    return [(day, a, b) for a, b in itertools.combinations(sorted(by_entity), 2)], shared
+            for pair in itertools.combinations(sorted(named), 2):
+                shared[pair] = shared.get(pair, 0) + 1
+    pairs = list(itertools.combinations(sorted(by_entity), 2))
+    if not pairs:
+        return tuple([] for _ in PAIR_COLUMNS)
+    firsts, seconds = zip(*pairs, strict=True)
+    name, label = operator.itemgetter(0), operator.itemgetter(1)
+    return ([day] * len(pairs), list(map(name, firsts)), list(map(label, firsts)),
+            list(map(name, seconds)), list(map(label, seconds)), [story] * len(pairs),
+            [shared.get(pair, 0) for pair in pairs])  # fmt: skip
 
 
 def _spread(scores: list[float]) -> tuple[float | None, float | None]:
@@ -235,38 +246,39 @@ class EntityDailyFn(_KeyedTotalsFn):
 
 
 class EntityPairsDailyFn(beam.CombineFn):
-    """Pair contributions -> `entity_pairs_daily` rows, by (date, pair). Articles, and
-    (pair, story) keys for the distinct stories, are counted with `collections.Counter`'s C
-    loop: pairs are the most numerous contribution."""
+    """Pair contributions -> `entity_pairs_daily` rows, by (date, pair). Pairs are the most
+    numerous contribution (hundreds per article), so the accumulator is columns with an entry
+    per article and pair (`PAIR_COLUMNS`), extended in C, and the counting is Arrow's group-by:
+    articles (entries), distinct stories, and the sum of sentences naming both, per pair."""
 
-    def create_accumulator(self):
-        return collections.Counter(), collections.Counter(), collections.Counter()
+    def create_accumulator(self) -> tuple[list, ...]:
+        return tuple([] for _ in PAIR_COLUMNS)
 
     def add_input(self, accumulator, contribution: PairContribution):
-        articles, sentences, stories = accumulator
-        keys, shared, story = contribution
-        articles.update(keys)
-        stories.update(zip(keys, itertools.repeat(story)))
-        for key, count in shared.items():
-            sentences[key] += count
+        for column, values in zip(accumulator, contribution, strict=True):
+            column.extend(values)
         return accumulator
 
     def merge_accumulators(self, accumulators):
         merged = self.create_accumulator()
         for accumulator in accumulators:
-            for total, other in zip(merged, accumulator, strict=True):
-                total.update(other)
+            self.add_input(merged, accumulator)
         return merged
 
     def extract_output(self, accumulator) -> list[EntityPairDay]:
-        articles, sentences, story_keys = accumulator
-        stories = collections.Counter(key for key, _ in story_keys)
-        return Rows(
-            EntityPairDay(_date_of(day), a[0], a[1], b[0], b[1], articles[key], stories[key],
-                          sentences[key])
-            for key in sorted(articles)
-            for day, a, b in (key,)
+        if not accumulator[0]:
+            return Rows()
+        keys = list(PAIR_COLUMNS[:5])
+        counted = (
+            pa.table(dict(zip(PAIR_COLUMNS, accumulator, strict=True)))
+            .group_by(keys, use_threads=False)
+            .aggregate([("story", "count"), ("story", "count_distinct"), ("sentences", "sum")])
+            .sort_by([(key, "ascending") for key in keys])  # (day, a, b), as Python sorts them
         )
+        days, *columns = (counted[name].to_pylist() for name in (
+            *keys, "story_count", "story_count_distinct", "sentences_sum"))  # fmt: skip
+        new_row = functools.partial(tuple.__new__, EntityPairDay)  # C, not the class's __new__
+        return Rows(map(new_row, zip(map(_date_of, days), *columns, strict=True)))
 
 
 class PlaceDailyFn(_KeyedTotalsFn):

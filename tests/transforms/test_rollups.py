@@ -93,15 +93,25 @@ def test_incremental_run_recombines_published_mentions_of_touched_partitions_onl
     assert pairs == {("norway", "oslo"): (2, 1)}
 
 
+def _pairs(story: str, *pairs: tuple) -> tuple[list, ...]:
+    """One article's pair contribution (columns) from (day, a, b, sentences naming both)."""
+    return (
+        [day for day, _, _, _ in pairs], [a[0] for _, a, _, _ in pairs],
+        [a[1] for _, a, _, _ in pairs], [b[0] for _, _, b, _ in pairs],
+        [b[1] for _, _, b, _ in pairs], [story] * len(pairs), [n for _, _, _, n in pairs],
+    )  # fmt: skip
+
+
 def test_compacted_accumulators_merge_to_the_same_rows():
     """Partial accumulators cross the shuffle as compressed bytes (runner_compat.Compacted):
     merged and extracted they give exactly the rows of the plain CombineFn."""
     day = JAN.toordinal()
+    oslo, anna, bergen = ("oslo", "GPE"), ("anna", "PERSON"), ("bergen", "GPE")
     contributions = [
-        ([(day, ("oslo", "GPE"), ("anna", "PERSON"))], {(day, ("oslo", "GPE"), ("anna", "PERSON")): 2}, "s1"),
-        ([(day, ("oslo", "GPE"), ("anna", "PERSON")), (day, ("bergen", "GPE"), ("oslo", "GPE"))], {}, "s2"),
-        ([(day, ("oslo", "GPE"), ("anna", "PERSON"))], {}, "s1"),
-    ]  # fmt: skip
+        _pairs("s1", (day, oslo, anna, 2)),
+        _pairs("s2", (day, oslo, anna, 0), (day, bergen, oslo, 0)),
+        _pairs("s1", (day, oslo, anna, 0)),
+    ]
     plain, compacted = EntityPairsDailyFn(), Compacted(EntityPairsDailyFn())
     partials = []
     for contribution in contributions:
@@ -121,8 +131,8 @@ def test_large_compacted_accumulators_cross_as_files(tmp_path):
     (the local runner's driver holds only the path); a small one stays inline; merged, both
     give the plain CombineFn's rows."""
     day = JAN.toordinal()
-    small = ([(day, ("oslo", "GPE"), ("anna", "PERSON"))], {}, "s1")
-    large = ([(day, (f"town {i}", "GPE"), ("anna", "PERSON")) for i in range(2000)], {}, "s2")
+    small = _pairs("s1", (day, ("oslo", "GPE"), ("anna", "PERSON"), 0))
+    large = _pairs("s2", *((day, (f"town {i}", "GPE"), ("anna", "PERSON"), 0) for i in range(2000)))
     plain, compacted = EntityPairsDailyFn(), Compacted(EntityPairsDailyFn(), str(tmp_path), 4096)
     partials = [
         compacted.compact(compacted.add_input(compacted.create_accumulator(), c))
