@@ -12,7 +12,9 @@ Beam's `Pipeline.run`: the DoFn or CombineFn method that the sample is in), Beam
 (no newsbeam frame: coders, bundle set-up), and what runs outside the graph (imports, the job's
 phases, building the graph). The number to compare is the **overhead ratio**, samples outside
 spaCy per sample inside it: taken within one run, it does not move with the machine's speed the
-way wall times do (they drift by several percent within minutes here).
+way wall times do (they drift by several percent within minutes here). py-spy leaves out the
+samples in which the thread waits (files, locks), so waiting shows only in wall time
+(`benchmarks.ab`).
 """
 
 from __future__ import annotations
