@@ -115,7 +115,7 @@ def article_rollups(
     first = mentions[0] if mentions else None
     places = _place_contributions(mentions, day_key(first.published_date)) if first else []
     if not by_entity:
-        return ArticleRollups([], [], tuple([] for _ in PAIR_COLUMNS), places)
+        return ArticleRollups([], [], _no_pairs(), places)
     day = day_key(first.published_date)
     rows, daily = [], []
     for (canonical, label), (count, position, scores) in sorted(by_entity.items()):
@@ -157,6 +157,10 @@ def _place_contributions(mentions: Sequence[EntityMention], day: DayKey) -> list
     ]
 
 
+def _no_pairs() -> PairContribution:
+    return tuple([] for _ in PAIR_COLUMNS)
+
+
 def _pair_contributions(
     day: DayKey,
     story: str,
@@ -172,7 +176,7 @@ def _pair_contributions(
                 shared[pair] = shared.get(pair, 0) + 1
     pairs = list(itertools.combinations(sorted(by_entity), 2))
     if not pairs:
-        return tuple([] for _ in PAIR_COLUMNS)
+        return _no_pairs()
     firsts, seconds = zip(*pairs, strict=True)
     name, label = operator.itemgetter(0), operator.itemgetter(1)
     return ([day] * len(pairs), list(map(name, firsts)), list(map(label, firsts)),
@@ -252,7 +256,7 @@ class EntityPairsDailyFn(beam.CombineFn):
     articles (entries), distinct stories, and the sum of sentences naming both, per pair."""
 
     def create_accumulator(self) -> tuple[list, ...]:
-        return tuple([] for _ in PAIR_COLUMNS)
+        return _no_pairs()
 
     def add_input(self, accumulator, contribution: PairContribution):
         for column, values in zip(accumulator, contribution, strict=True):

@@ -35,9 +35,10 @@
   driver fixes the mmap and trim thresholds at 128 KiB and uses at most two arenas; other
   modes tag in the driver's own process and keep glibc's defaults (docs/performance.md).
 - `Rows`: Beam's default coder (FastPrimitivesCoder) encodes a plain list item by item and
-  pickles every item it has no code for (each NamedTuple row) in a pickle of its own, at every
-  stage boundary: ~850 `pickle.dumps` per article, most of the job's Beam overhead (issue 12).
-  A `Rows` is a plain list to every reader, but the coder does not recognise its type, so it
+  pickles every item it has no code for (each NamedTuple row) in a pickle of its own, whenever
+  an element is encoded: at stage boundaries, and when Beam samples the size of a step's
+  output (~1,100 `pickle.dumps` per article, most of the job's Beam overhead; issue 12). A
+  `Rows` is a plain list to every reader, but the coder does not recognise its type, so it
   pickles the whole list at once. Lists of rows that cross stages are `Rows`.
 - `settle_collector`: what a process has loaded (modules, the model, the gazetteer) lives as long
   as the process, so it leaves the cyclic collector's passes (`gc.freeze`), and a young
@@ -96,7 +97,7 @@ class Rows(list):
 
     Rows of one NamedTuple type pickle as the type and plain tuples: the pickle module then
     runs in C, where each NamedTuple would call back into Python (`__getnewargs__` to pickle,
-    the class's `__new__` to unpickle); 2-4 times faster for an article's mentions."""
+    the class's `__new__` to unpickle): an article's mentions pickle about twice as fast."""
 
     __slots__ = ()
 

@@ -101,6 +101,7 @@ def test_rows_are_encoded_as_one_pickle_and_come_back_as_rows():
     assert encoded.count(b"EntityPairDay") == 1
     decoded = coder.decode(encoded)
     assert type(decoded) is Rows
+    assert {type(row) for row in decoded} == {EntityPairDay}  # pickled as plain tuples, back as rows
     assert decoded == list(rows)
     assert decoded[99] == EntityPairDay(
         dt.date(2024, 5, 1), "a99", "PERSON", "b99", "ORG", 99, 1, 0
