@@ -1,5 +1,7 @@
 """Record types that flow through the pipeline and the Arrow schemas of the output datasets."""
 
+import pyarrow as pa
+
 from schemas.datasets import (
     ALL_DATASETS,
     ARTICLE_ENTITIES,
@@ -60,6 +62,13 @@ RECORDS: dict[str, type] = {
     STORIES.name: Story,
 }
 
+
+def rows_of(table: pa.Table, dataset: Dataset) -> list:
+    """A table of `dataset` as rows of its record type (dates as `datetime.date`)."""
+    record = RECORDS[dataset.name]
+    columns = (table[name].to_pylist() for name in record._fields)
+    return [tuple.__new__(record, values) for values in zip(*columns, strict=True)]
+
 __all__ = [
     "ALL_DATASETS",
     "ARTICLES",
@@ -98,5 +107,6 @@ __all__ = [
     "StoryPair",
     "file_of",
     "record_path",
+    "rows_of",
     "schema_fingerprint",
 ]

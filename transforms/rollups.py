@@ -28,15 +28,25 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 import apache_beam as beam
+import numpy as np
 import pyarrow as pa
 from apache_beam.metrics import Metrics
 
-from schemas import ArticleEntity, EntityDay, EntityMention, EntityPairDay, PlaceDay
+from schemas import (
+    ENTITY_PAIRS_DAILY,
+    ArticleEntity,
+    EntityDay,
+    EntityMention,
+    EntityPairDay,
+    PlaceDay,
+    rows_of,
+)
 from transforms.runner_compat import Compacted, Outputs, Rows, split_outputs
 from transforms.write import partition_dir, partition_of
 
 POSITIONS = ("title", "first_paragraph", "later")
 _UNDATED = -1  # the day key of undated mentions (date ordinals are >= 1)
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()  # Arrow's date32 counts days from here
 
 Entity = tuple[str, str]  # (canonical, label)
 DayKey = int  # a date's proleptic ordinal, or _UNDATED
@@ -269,20 +279,28 @@ class EntityPairsDailyFn(beam.CombineFn):
             self.add_input(merged, accumulator)
         return merged
 
-    def extract_output(self, accumulator) -> list[EntityPairDay]:
+    def extract_output(self, accumulator) -> pa.Table:
+        """The rows as a table with `entity_pairs_daily`'s schema, sorted by (day, a, b) as
+        Python sorts them: the writer takes it as it is (no row objects for the most numerous
+        dataset; `schemas.rows_of` gives them)."""
         if not accumulator[0]:
-            return Rows()
+            return ENTITY_PAIRS_DAILY.schema.empty_table()
         keys = list(PAIR_COLUMNS[:5])
         counted = (
             pa.table(dict(zip(PAIR_COLUMNS, accumulator, strict=True)))
             .group_by(keys, use_threads=False)
             .aggregate([("story", "count"), ("story", "count_distinct"), ("sentences", "sum")])
-            .sort_by([(key, "ascending") for key in keys])  # (day, a, b), as Python sorts them
+            .sort_by([(key, "ascending") for key in keys])
         )
-        days, *columns = (counted[name].to_pylist() for name in (
-            *keys, "story_count", "story_count_distinct", "sentences_sum"))  # fmt: skip
-        new_row = functools.partial(tuple.__new__, EntityPairDay)  # C, not the class's __new__
-        return Rows(map(new_row, zip(map(_date_of, days), *columns, strict=True)))
+        days = counted["day"].to_numpy()
+        undated = days == _UNDATED  # null, with 0 beneath as Arrow's builders write it
+        published = pa.array(
+            np.where(undated, 0, days - _EPOCH_ORDINAL).astype(np.int32), mask=undated
+        ).cast(pa.date32())
+        columns = (published, *(counted[name] for name in keys[1:]), *(
+            counted[name].cast(pa.int32())
+            for name in ("story_count", "story_count_distinct", "sentences_sum")))  # fmt: skip
+        return pa.Table.from_arrays(list(columns), schema=ENTITY_PAIRS_DAILY.schema)
 
 
 class PlaceDailyFn(_KeyedTotalsFn):
@@ -335,7 +353,7 @@ def compute_rollups(
     return (
         sorted(rows),
         [row for p in sorted(daily) for row in daily_fn.extract_output(daily[p])],
-        [row for p in sorted(pairs) for row in pairs_fn.extract_output(pairs[p])],
+        [row for p in sorted(pairs) for row in rows_of(pairs_fn.extract_output(pairs[p]), ENTITY_PAIRS_DAILY)],
         [row for p in sorted(places) for row in places_fn.extract_output(places[p])],
     )
 

@@ -10,7 +10,7 @@ import pyarrow as pa
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from schemas import ENTITIES, ENTITY_NAMES, EntityMention
+from schemas import ENTITIES, ENTITY_NAMES, ENTITY_PAIRS_DAILY, EntityMention, rows_of
 from transforms.corpus_names import ResolveCorpusNames, article_names
 from transforms.rollups import DeriveRollups, EntityPairsDailyFn, compute_rollups
 from transforms.runner_compat import Compacted, SpilledAccumulator
@@ -37,6 +37,11 @@ PUBLISHED = [
 ]  # fmt: skip
 
 
+def _rows(element) -> list:
+    """A rollup's element as rows: `entity_pairs_daily` comes as a table, the others as lists."""
+    return rows_of(element, ENTITY_PAIRS_DAILY) if isinstance(element, pa.Table) else element
+
+
 def _derive(pipeline, dropped, tmp_path, previous):
     names = (
         pipeline | "New" >> beam.Create(NEW),
@@ -53,7 +58,7 @@ def test_full_run_rollups_equal_the_in_process_computation(tmp_path):
     with TestPipeline() as pipeline:
         rollups = _derive(pipeline, [], tmp_path, None)
         for index, name in enumerate(ROLLUP_NAMES):
-            rows = rollups[name] | f"Flat{name}" >> beam.FlatMap(lambda rows: rows)
+            rows = rollups[name] | f"Flat{name}" >> beam.FlatMap(_rows)
             assert_that(rows, equal_to(expected[index]), label=f"Check{name}")
     daily = {(r.canonical, r.published_date): r for r in expected[1]}
     assert (daily[("oslo", JAN)].mentions, daily[("oslo", JAN)].sentences) == (2, 2)
@@ -83,7 +88,7 @@ def test_incremental_run_recombines_published_mentions_of_touched_partitions_onl
         assert_that(mentions, equal_to([*kept, *(m for ms in NEW for m in ms)]),
                     label="CheckMentions")  # fmt: skip
         for index, name in enumerate(ROLLUP_NAMES):
-            rows = rollups[name] | f"Flat{name}" >> beam.FlatMap(lambda rows: rows)
+            rows = rollups[name] | f"Flat{name}" >> beam.FlatMap(_rows)
             assert_that(rows, equal_to(expected[index]), label=f"Check{name}")
     daily = {(r.canonical, r.published_date): r for r in expected[1]}
     assert daily[("oslo", JAN)].articles == 2  # n1 and p1; "gone" was dropped
@@ -119,8 +124,11 @@ def test_compacted_accumulators_merge_to_the_same_rows():
     assert all(isinstance(p, bytes) for p in partials)
     expected = plain.extract_output(plain.merge_accumulators(
         [plain.add_input(plain.create_accumulator(), c) for c in contributions]))
-    rows = compacted.extract_output(compacted.merge_accumulators(partials))
-    assert rows == expected
+    table = compacted.extract_output(compacted.merge_accumulators(partials))
+    assert table.equals(expected)
+    assert table.schema == ENTITY_PAIRS_DAILY.schema
+    rows = rows_of(table, ENTITY_PAIRS_DAILY)
+    assert {r.published_date for r in rows} == {JAN}
     assert [(r.canonical_a, r.canonical_b, r.articles, r.stories, r.sentences) for r in rows] == [
         ("bergen", "oslo", 1, 1, 0), ("oslo", "anna", 3, 2, 2),
     ]  # fmt: skip
@@ -144,8 +152,9 @@ def test_large_compacted_accumulators_cross_as_files(tmp_path):
     assert len(list(tmp_path.rglob("*.pickle"))) == 1
     expected = plain.extract_output(plain.merge_accumulators(
         [plain.add_input(plain.create_accumulator(), c) for c in (small, large)]))
-    rows = compacted.extract_output(compacted.merge_accumulators(partials))
-    assert rows == expected
+    table = compacted.extract_output(compacted.merge_accumulators(partials))
+    assert table.equals(expected)
+    rows = rows_of(table, ENTITY_PAIRS_DAILY)
     assert len(rows) == 2001
     assert [(r.canonical_a, r.canonical_b, r.articles) for r in rows[:2]] == [
         ("oslo", "anna", 1), ("town 0", "anna", 1),

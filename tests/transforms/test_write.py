@@ -3,13 +3,14 @@ import datetime as dt
 import apache_beam as beam
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from schemas import ARTICLES, ENTITIES, ERRORS, EntityMention, ErrorRecord
 from tests.transforms.test_stories import _article
 from transforms.runner_compat import pipeline_counters
-from transforms.write import WriteDataset, partition_of, write_empty
+from transforms.write import WriteDataset, partition_of, to_table, write_empty
 
 
 def _mention(article_id: str, date: dt.date | None, start: int) -> EntityMention:
@@ -121,6 +122,34 @@ def test_writer_memory_is_bounded_by_flushing_the_biggest_partitions(tmp_path):
     assert sum(sizes) == 8
     assert max(sizes) <= 4 and len(sizes) >= 3  # flushed before the bundle ended
     assert len(pd.read_parquet(tmp_path / "entities")) == 8
+
+
+@pytest.mark.parametrize("rows_per_file, max_buffered", [(3, 100), (100, 4), (2, 3)])
+def test_a_table_is_written_as_the_same_files_as_its_rows(tmp_path, rows_per_file, max_buffered):
+    """A table (the pairs rollup's output) is buffered in slices that flush exactly where its
+    rows would: the same files, by name and by rows, whatever the limits; runs of one partition
+    may repeat (December, then January, then December again, then undated)."""
+    dates = [dt.date(2018, 12, 1)] * 5 + [dt.date(2019, 1, 1)] * 4 + [dt.date(2018, 12, 2)] * 2
+    rows = [_mention(f"a{i}", date, i) for i, date in enumerate([*dates, None, None])]
+    written = {}
+    for kind, element in (("rows", rows), ("table", to_table(rows, ENTITIES))):
+        with TestPipeline() as pipeline:
+            _ = (
+                pipeline
+                | f"Create{kind}" >> beam.Create([element], reshuffle=False)
+                | WriteDataset(ENTITIES, str(tmp_path / kind), rows_per_file=rows_per_file,
+                               max_buffered_rows=max_buffered, lists=True)  # fmt: skip
+            )
+        files = sorted((tmp_path / kind / "entities").rglob("*.parquet"))
+        written[kind] = {
+            str(f.relative_to(tmp_path / kind)): pq.read_table(f).to_pylist() for f in files
+        }
+    assert written["table"] == written["rows"]
+    assert sum(len(r) for r in written["table"].values()) == 13
+    assert max(len(r) for r in written["table"].values()) <= min(rows_per_file, max_buffered)
+    assert {p.split("/part-")[0] for p in written["table"]} == {
+        "entities/year=2018/month=12", "entities/year=2019/month=1", "entities/year=0/month=0",
+    }  # fmt: skip
 
 
 def _run(rows, dataset, directory, **kwargs) -> dict[str, int]:
