@@ -137,8 +137,13 @@ def test_a_table_is_written_as_the_same_files_as_its_rows(tmp_path, rows_per_fil
             _ = (
                 pipeline
                 | f"Create{kind}" >> beam.Create([element], reshuffle=False)
-                | WriteDataset(ENTITIES, str(tmp_path / kind), rows_per_file=rows_per_file,
-                               max_buffered_rows=max_buffered, lists=True)  # fmt: skip
+                | WriteDataset(
+                    ENTITIES,
+                    str(tmp_path / kind),
+                    rows_per_file=rows_per_file,
+                    max_buffered_rows=max_buffered,
+                    lists=True,
+                )
             )
         files = sorted((tmp_path / kind / "entities").rglob("*.parquet"))
         written[kind] = {
