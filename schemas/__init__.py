@@ -69,6 +69,7 @@ def rows_of(table: pa.Table, dataset: Dataset) -> list:
     columns = (table[name].to_pylist() for name in record._fields)
     return [tuple.__new__(record, values) for values in zip(*columns, strict=True)]
 
+
 __all__ = [
     "ALL_DATASETS",
     "ARTICLES",

@@ -353,7 +353,11 @@ def compute_rollups(
     return (
         sorted(rows),
         [row for p in sorted(daily) for row in daily_fn.extract_output(daily[p])],
-        [row for p in sorted(pairs) for row in rows_of(pairs_fn.extract_output(pairs[p]), ENTITY_PAIRS_DAILY)],
+        [
+            row
+            for p in sorted(pairs)
+            for row in rows_of(pairs_fn.extract_output(pairs[p]), ENTITY_PAIRS_DAILY)
+        ],
         [row for p in sorted(places) for row in places_fn.extract_output(places[p])],
     )
 

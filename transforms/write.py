@@ -174,25 +174,28 @@ class _WriteParquetFn(beam.DoFn):
         self._rows_written = Metrics.counter("newsbeam", f"rows_written_{dataset.name}")
 
     def start_bundle(self):
-        self._buffers: dict = collections.defaultdict(list)  # partition -> rows
-        self._tables: dict = collections.defaultdict(list)  # partition -> table slices
-        self._sizes: collections.Counter = collections.Counter()  # partition -> rows held
+        # A writer takes rows (or lists of them) or tables, not both: rows per partition, or
+        # table slices per partition with their row counts.
+        self._buffers: dict = collections.defaultdict(list)
+        self._tables: dict = collections.defaultdict(list)
+        self._table_rows: collections.Counter = collections.Counter()
         self._buffered = 0
 
     def process(self, element) -> Iterator[WrittenFile]:
         if isinstance(element, pa.Table):
             yield from self._process_table(element)
             return
+        if self._tables:
+            raise ValueError(f"the {self._dataset.name} writer takes rows or tables, not both")
         # One loop over the rows, no call per row: ~200k entity rows per 2000 articles.
         rows = element if self._lists else (element,)
         partitioned = self._dataset.partitioned
-        sizes = self._sizes
         for row in rows:
             partition = partition_of(row.published_date) if partitioned else None
-            self._buffers[partition].append(row)
-            sizes[partition] += 1
+            buffer = self._buffers[partition]
+            buffer.append(row)
             self._buffered += 1
-            if sizes[partition] >= self._rows_per_file:
+            if len(buffer) >= self._rows_per_file:
                 yield self._flush(partition)
             elif self._buffered >= self._max_buffered:
                 yield from self._flush_biggest()
@@ -200,42 +203,48 @@ class _WriteParquetFn(beam.DoFn):
     def _process_table(self, table: pa.Table) -> Iterator[WrittenFile]:
         """A table with the dataset's schema, buffered in slices exactly where the loop over
         rows above would have flushed: the same files, without a Python object per row."""
+        if self._buffers:
+            raise ValueError(f"the {self._dataset.name} writer takes rows or tables, not both")
+        held = self._table_rows
         for partition, run in _partition_runs(table, self._dataset.partitioned):
             start = 0
             while start < run.num_rows:
-                room = min(self._rows_per_file - self._sizes[partition],
+                room = min(self._rows_per_file - held[partition],
                            self._max_buffered - self._buffered)  # fmt: skip
                 taken = max(1, min(run.num_rows - start, room))
                 self._tables[partition].append(run.slice(start, taken))
-                self._sizes[partition] += taken
+                held[partition] += taken
                 self._buffered += taken
                 start += taken
-                if self._sizes[partition] >= self._rows_per_file:
+                if held[partition] >= self._rows_per_file:
                     yield self._flush(partition)
                 elif self._buffered >= self._max_buffered:
                     yield from self._flush_biggest()
 
+    def _held(self, partition) -> int:
+        return len(self._buffers.get(partition, ())) + self._table_rows[partition]
+
     def _flush_biggest(self) -> Iterator[WrittenFile]:
         """Biggest partitions first, until half the budget is free: few, large files."""
-        for biggest in sorted(self._sizes, key=lambda p: -self._sizes[p]):
+        for biggest in sorted([*self._buffers, *self._tables], key=lambda p: -self._held(p)):
             yield self._flush(biggest)
             if self._buffered <= self._max_buffered // 2:
                 break
 
     def finish_bundle(self) -> Iterator[WindowedValue]:
-        for partition in list(self._sizes):
+        for partition in [*self._buffers, *self._tables]:
             yield WindowedValue(self._flush(partition), MAX_TIMESTAMP, [GlobalWindow()])
 
     def _flush(self, partition) -> WrittenFile:
-        rows = self._buffers.pop(partition, [])
-        tables = self._tables.pop(partition, [])  # a writer gets rows or tables (if both: rows first)
-        self._buffered -= self._sizes.pop(partition)
-        if rows:
+        if partition in self._buffers:
+            rows = self._buffers.pop(partition)
+            self._buffered -= len(rows)
             table, refused = convert_rows(rows, self._dataset)
             if refused:
                 self._refuse(refused)
-            tables.insert(0, table)
-        table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+        else:
+            table = pa.concat_tables(self._tables.pop(partition))
+            self._buffered -= self._table_rows.pop(partition)
         relative_path = partition_dir(partition) + _file_name(self._dataset, partition, table)
         if table.num_rows:
             write_table(table, self._path(self._dataset, relative_path))

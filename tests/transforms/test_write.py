@@ -10,7 +10,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from schemas import ARTICLES, ENTITIES, ERRORS, EntityMention, ErrorRecord
 from tests.transforms.test_stories import _article
 from transforms.runner_compat import pipeline_counters
-from transforms.write import WriteDataset, partition_of, to_table, write_empty
+from transforms.write import WriteDataset, _WriteParquetFn, partition_of, to_table, write_empty
 
 
 def _mention(article_id: str, date: dt.date | None, start: int) -> EntityMention:
@@ -155,6 +155,32 @@ def test_a_table_is_written_as_the_same_files_as_its_rows(tmp_path, rows_per_fil
     assert {p.split("/part-")[0] for p in written["table"]} == {
         "entities/year=2018/month=12", "entities/year=2019/month=1", "entities/year=0/month=0",
     }  # fmt: skip
+
+
+def test_an_unpartitioned_table_and_an_empty_table(tmp_path):
+    """An unpartitioned dataset's table goes to one file at the top, as its rows would; an
+    empty table writes nothing; a writer given rows and then a table in one bundle refuses."""
+    errors = [ErrorRecord(f"f{i}.txt", "empty", "the file is empty", "r1") for i in range(3)]
+    written = {}
+    for kind, elements in (("rows", [errors]), ("table", [to_table(errors, ERRORS),
+                                                          ERRORS.schema.empty_table()])):  # fmt: skip
+        with TestPipeline() as pipeline:
+            _ = (
+                pipeline
+                | f"Create{kind}" >> beam.Create(elements, reshuffle=False)
+                | WriteDataset(ERRORS, str(tmp_path / kind), lists=True)
+            )
+        files = sorted((tmp_path / kind / "errors").rglob("*.parquet"))
+        written[kind] = {f.name: pq.read_table(f).to_pylist() for f in files}
+    assert written["table"] == written["rows"]
+    assert [r["source_path"] for r in next(iter(written["table"].values()))] == [
+        "f0.txt", "f1.txt", "f2.txt",
+    ]  # fmt: skip
+    fn = _WriteParquetFn(ERRORS, str(tmp_path / "mixed"), 10, 10, True)
+    fn.start_bundle()
+    assert list(fn.process(errors[:1])) == []
+    with pytest.raises(ValueError, match="rows or tables, not both"):
+        list(fn.process(to_table(errors[1:], ERRORS)))
 
 
 def _run(rows, dataset, directory, **kwargs) -> dict[str, int]:
