@@ -1,12 +1,20 @@
 """Place resolution from an article's context, on the packaged gazetteer (no network)."""
 
 import datetime as dt
+import pickle
 
 import pytest
 
 from benchmarks.places_eval import evaluate
 from schemas import EntityMention
-from transforms.places import load_gazetteer, place_key, resolve_places
+from transforms.language import CACHE_DIR_ENV
+from transforms.places import (
+    build_gazetteer,
+    build_key,
+    load_gazetteer,
+    place_key,
+    resolve_places,
+)
 from transforms.rollups import compute_rollups
 
 
@@ -51,6 +59,52 @@ def _resolve(text: str, names: list[str]) -> list[tuple]:
 )  # fmt: skip
 def test_places_resolve_from_their_article(text, names, expected):
     assert _resolve(text, names) == expected
+
+
+@pytest.fixture()
+def fresh_gazetteer(tmp_path, monkeypatch):
+    """`load_gazetteer` with its per-process cache emptied and the cache directory in tmp_path."""
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
+    load_gazetteer.cache_clear()
+    yield tmp_path / "cache"
+    load_gazetteer.cache_clear()
+
+
+def test_a_cached_gazetteer_equals_a_fresh_build(fresh_gazetteer):
+    built = build_gazetteer()
+    first = load_gazetteer()  # builds, then writes the cache
+    (cached,) = fresh_gazetteer.iterdir()
+    assert cached.name == f"gazetteer-{build_key()}.pickle"
+    load_gazetteer.cache_clear()
+    second = load_gazetteer()  # reads the cache
+    assert second is not first
+    assert first == built and second == built
+    assert len(second.by_name) > 60_000
+    assert [p.name for p in second.by_name["paris"]][:1] == ["Paris"]
+
+
+def test_a_bad_cache_is_rebuilt_and_an_unwritable_one_only_warned(fresh_gazetteer, caplog):
+    fresh_gazetteer.mkdir()
+    cached = fresh_gazetteer / f"gazetteer-{build_key()}.pickle"
+    cached.write_bytes(pickle.dumps("not a gazetteer")[:5])  # truncated
+    assert load_gazetteer() == build_gazetteer()
+    assert "not used" in caplog.text
+    assert pickle.loads(cached.read_bytes()) == build_gazetteer()  # replaced by a good one
+
+    load_gazetteer.cache_clear()
+    cached.unlink()
+    fresh_gazetteer.rmdir()
+    fresh_gazetteer.write_text("a file where the cache directory should be")
+    assert load_gazetteer() == build_gazetteer()
+    assert "gazetteer cache not written" in caplog.text
+
+
+def test_the_cache_key_covers_the_alias_table(monkeypatch):
+    from transforms import places
+
+    key = build_key()
+    monkeypatch.setattr(places, "_BUILT_FROM", ("places.py", "canonical.py"))
+    assert build_key() != key
 
 
 def test_place_names_compare_without_accents_or_leading_the():
