@@ -397,24 +397,14 @@ class GroupStories(beam.PTransform):
 
     def expand(self, inputs):
         new_articles, dropped = inputs
-        pipeline = new_articles.pipeline
         new = new_articles | "Sign" >> beam.Map(signature_of)
         # The articles wait for the corpus' stories in files, not in the runner's shuffle.
         stored = new_articles | "SpillArticles" >> SpillToFiles(self._spill, _article_id)
-        dropped_ids = dropped | "DroppedIds" >> beam.Map(lambda d: (d[0], True))
-        kept = (
-            {
-                "signature": self._published(pipeline, SIGNATURES, _read_signatures, "Signatures")
-                | "KeyPublished" >> beam.Map(lambda s: (s.article_id, s)),
-                "dropped": dropped_ids,
-            }
-            | "JoinDroppedSignatures" >> beam.CoGroupByKey()
-            | "KeptSignatures" >> beam.FlatMap(_kept_signature)
-        )
-        members = (
-            new | "TagNew" >> beam.Map(lambda s: ("new", s)),
-            kept | "TagKept" >> beam.Map(lambda s: ("kept", s)),
-        ) | "Members" >> beam.Flatten()
+        kept = self._kept(new_articles.pipeline, dropped) if self._previous else None
+        new_members = new | "TagNew" >> beam.Map(lambda s: ("new", s))
+        members = new_members if kept is None else (
+            new_members, kept | "TagKept" >> beam.Map(lambda s: ("kept", s))
+        ) | "Members" >> beam.Flatten()  # fmt: skip
         sketches = members | "Sketches" >> beam.Map(_sketch_of)
         candidates = (
             members
@@ -424,35 +414,20 @@ class GroupStories(beam.PTransform):
             | "DistinctCandidates" >> beam.Distinct()
         )
         new_pairs = self._confirm(candidates, stored, kept)
-        published_pairs = self._published(pipeline, STORY_PAIRS, _read_pairs, "Pairs")
-        edges = (
-            (
-                published_pairs
-                | "KeptPairs" >> beam.FlatMap(_not_dropped, AsDict(dropped_ids)),
-                new_pairs,
-            )
-            | "AllPairs" >> beam.Flatten()
-            | "Edges" >> beam.FlatMap(
-                lambda p, t: [("edge", (p.article_id_a, p.article_id_b))] if p.jaccard >= t else [],
-                self._threshold,
-            )
+        pairs = new_pairs if kept is None else self._with_kept_pairs(new_pairs, dropped)
+        edges = pairs | "Edges" >> beam.FlatMap(
+            lambda p, t: [("edge", (p.article_id_a, p.article_id_b))] if p.jaccard >= t else [],
+            self._threshold,
         )  # fmt: skip
         result = (
             (members | "MemberItems" >> beam.Map(lambda m: ("member", m[1])), edges)
             | "GroupItems" >> beam.Flatten()
             | "GroupStories" >> beam.CombineGlobally(Compacted(GroupStoriesFn(), self._accumulators))
         )
-        before = self._published(pipeline, STORIES, _read_stories, "Stories")
-        changed = (
-            kept
-            | "SeparateChanged" >> beam.Reshuffle()
-            | "StoryChanged" >> beam.FlatMap(_changed_partitions, AsSingleton(result), AsDict(before))
-            | "DistinctChanged" >> beam.Distinct()
-        )  # fmt: skip
-        republished = changed | "Republish" >> beam.ParDo(
-            _RepublishArticlesFn(self._previous or "", self._drop_files, self._renames),
-            AsSingleton(result),
-        )
+        if kept is None:  # a full run: no published article can change story
+            changed = republished = new_articles.pipeline | "NothingPublished" >> beam.Create([])
+        else:
+            changed, republished = self._republished(kept, result)
         with_story = (
             stored
             | "SeparateSetStory" >> beam.Reshuffle()
@@ -471,31 +446,68 @@ class GroupStories(beam.PTransform):
             }
         )
 
+    def _kept(self, pipeline, dropped):
+        """The signatures of the published articles this run keeps."""
+        return (
+            {
+                "signature": self._published(pipeline, SIGNATURES, _read_signatures, "Signatures")
+                | "KeyPublished" >> beam.Map(lambda s: (s.article_id, s)),
+                "dropped": dropped | "KeyDropped" >> beam.Map(lambda d: (d[0], True)),
+            }
+            | "JoinDroppedSignatures" >> beam.CoGroupByKey()
+            | "KeptSignatures" >> beam.FlatMap(_kept_signature)
+        )
+
+    def _with_kept_pairs(self, new_pairs, dropped):
+        """This run's pairs and the published ones between articles it keeps."""
+        dropped_ids = dropped | "DroppedIds" >> beam.Map(lambda d: (d[0], True))
+        return (
+            self._published(new_pairs.pipeline, STORY_PAIRS, _read_pairs, "Pairs")
+            | "KeptPairs" >> beam.FlatMap(_not_dropped, AsDict(dropped_ids)),
+            new_pairs,
+        ) | "AllPairs" >> beam.Flatten()
+
+    def _republished(self, kept, result):
+        """(partitions whose published articles changed story, those articles re-emitted)."""
+        before = self._published(kept.pipeline, STORIES, _read_stories, "Stories")
+        changed = (
+            kept
+            | "SeparateChanged" >> beam.Reshuffle()
+            | "StoryChanged" >> beam.FlatMap(_changed_partitions, AsSingleton(result), AsDict(before))
+            | "DistinctChanged" >> beam.Distinct()
+        )  # fmt: skip
+        republished = changed | "Republish" >> beam.ParDo(
+            _RepublishArticlesFn(self._previous or "", self._drop_files, self._renames),
+            AsSingleton(result),
+        )
+        return changed, republished
+
     def _confirm(self, candidates, stored, kept):
         """Candidate pairs -> StoryPair rows at exact Jaccard >= 0.5 (bodies of published
-        articles read only for the candidates, by partition)."""
+        articles, when `kept`, read only for the candidates, by partition)."""
         wanted = (
             candidates
             | "WantedIds" >> beam.FlatMap(lambda pair: pair)
             | "DistinctWanted" >> beam.Distinct()
             | "KeyWanted" >> beam.Map(lambda article_id: (article_id, True))
         )
-        new_bodies = (
+        bodies = (
             stored
             | "SeparateNew" >> beam.Reshuffle()  # the FnApiRunner must not fuse the side input
             | "NewWanted" >> beam.FlatMap(_wanted_body, AsDict(wanted))
         )
-        old_bodies = (
-            kept
-            | "SeparateKept" >> beam.Reshuffle()
-            | "WantedPublished" >> beam.FlatMap(
-                lambda s, w: [(partition_of(s.published_date), s.article_id)]
-                if s.article_id in w else [], AsDict(wanted),
-            )
-            | "ByPartition" >> beam.GroupByKey()
-            | "ReadBodies" >> beam.ParDo(_ReadBodiesFn(self._previous or ""))
-        )  # fmt: skip
-        bodies = (new_bodies, old_bodies) | "Bodies" >> beam.Flatten()
+        if kept is not None:
+            old_bodies = (
+                kept
+                | "SeparateKept" >> beam.Reshuffle()
+                | "WantedPublished" >> beam.FlatMap(
+                    lambda s, w: [(partition_of(s.published_date), s.article_id)]
+                    if s.article_id in w else [], AsDict(wanted),
+                )
+                | "ByPartition" >> beam.GroupByKey()
+                | "ReadBodies" >> beam.ParDo(_ReadBodiesFn(self._previous or ""))
+            )  # fmt: skip
+            bodies = (bodies, old_bodies) | "Bodies" >> beam.Flatten()
         by_first = (
             {"pairs": candidates | "ByFirst" >> beam.Map(lambda p: (p[0], p)),
              "bodies": bodies}
