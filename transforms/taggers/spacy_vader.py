@@ -7,6 +7,9 @@ Document sentiment is the unweighted mean of the VADER scores of the body's sent
 Bodies longer than `CHUNK_CHARS` are tagged in chunks cut at paragraph breaks, with offsets
 mapped back onto the whole body. spaCy runs in minibatches of `SPACY_BATCH_TEXTS` texts (the
 fastest measured; see docs/performance.md).
+
+spaCy itself (1.4 s to import) is imported only where a model is loaded or run: the driver of a
+run with worker processes configures and pickles this tagger but never tags.
 """
 
 from __future__ import annotations
@@ -22,8 +25,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from spacy.attrs import IS_PUNCT, IS_SPACE
-
 from schemas import Article, EntityMention, ParsedArticle
 from transforms.canonical import AliasTable, canonical_names, load_aliases
 from transforms.places import (
@@ -36,10 +37,10 @@ from transforms.places import (
 )
 from transforms.taggers.base import ArticleTagger, TaggedArticle
 from transforms.taggers.spacy_models import (
-    PARAGRAPH_BREAKS,
     load_nlp,
     model_id,
     model_meta_id,
+    register_paragraph_breaks,
 )
 
 PIPELINE_VERSION = metadata.version("newsbeam")
@@ -87,7 +88,7 @@ def untagged_model() -> LoadedModel:
     import spacy
 
     nlp = spacy.blank("xx")
-    nlp.add_pipe(PARAGRAPH_BREAKS)
+    nlp.add_pipe(register_paragraph_breaks())
     nlp.add_pipe("sentencizer")
     return LoadedModel(nlp, UNTAGGED_MODEL, None, False)
 
@@ -115,6 +116,8 @@ def chunks(text: str, limit: int | None = None) -> list[tuple[int, str]]:
 
 def count_words(doc) -> int:
     """Tokens that are neither punctuation nor whitespace (counted in numpy, not per token)."""
+    from spacy.attrs import IS_PUNCT, IS_SPACE  # spaCy is imported where it runs (module doc)
+
     if not len(doc):
         return 0
     flags = doc.to_array([IS_PUNCT, IS_SPACE])
@@ -385,10 +388,8 @@ class SpacyVaderTagger(ArticleTagger[SpacyVaderModels]):
             yield TaggedArticle(article, mentions)
 
     def versions(self) -> dict[str, str]:
-        import spacy
-
         return {
-            "spacy": spacy.__version__,
+            "spacy": metadata.version("spacy"),
             "vaderSentiment": metadata.version("vaderSentiment"),
             **{f"model_{language}": model_meta_id(name) for language, name in self.models},
             "entity_aliases": (tables := self._tables()).version,
