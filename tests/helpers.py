@@ -1,9 +1,10 @@
-"""Helpers for tests that run the real command."""
+"""Helpers for tests that run the real command, and for tests of the cache directory."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,17 @@ from schemas import ALL_DATASETS
 
 VOLATILE = ["run_id", "processed_at"]
 DATASET_NAMES = tuple(ALL_DATASETS)  # every dataset a version holds
+
+
+def fresh_cache(cached, tmp_path: Path, monkeypatch) -> Iterator[Path]:
+    """For a fixture: `cached`'s per-process cache emptied before and after, and the cache
+    directory (`NEWSBEAM_CACHE_DIR`) moved to an empty `tmp_path / "cache"`, which it yields."""
+    from transforms.language import CACHE_DIR_ENV
+
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
+    cached.cache_clear()
+    yield tmp_path / "cache"
+    cached.cache_clear()
 
 
 def command(*args: str) -> list[str]:

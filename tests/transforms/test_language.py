@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from transforms.language import CACHE_DIR_ENV, _identifier, choose_language, detect_language
+from tests.helpers import fresh_cache
+from transforms.language import _identifier, choose_language, detect_language
 
 
 @pytest.mark.parametrize(
@@ -38,11 +39,7 @@ TEXTS = [
 
 @pytest.fixture()
 def fresh_identifier(tmp_path, monkeypatch):
-    """`_identifier` with its per-process cache emptied, and the model cache in tmp_path."""
-    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
-    _identifier.cache_clear()
-    yield tmp_path / "cache"
-    _identifier.cache_clear()
+    yield from fresh_cache(_identifier, tmp_path, monkeypatch)
 
 
 def test_cached_model_scores_exactly_like_the_packaged_one(fresh_identifier):

@@ -7,7 +7,7 @@ import pytest
 
 from benchmarks.places_eval import evaluate
 from schemas import EntityMention
-from transforms.language import CACHE_DIR_ENV
+from tests.helpers import fresh_cache
 from transforms.places import (
     build_gazetteer,
     build_key,
@@ -63,11 +63,7 @@ def test_places_resolve_from_their_article(text, names, expected):
 
 @pytest.fixture()
 def fresh_gazetteer(tmp_path, monkeypatch):
-    """`load_gazetteer` with its per-process cache emptied and the cache directory in tmp_path."""
-    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
-    load_gazetteer.cache_clear()
-    yield tmp_path / "cache"
-    load_gazetteer.cache_clear()
+    yield from fresh_cache(load_gazetteer, tmp_path, monkeypatch)
 
 
 def test_a_cached_gazetteer_equals_a_fresh_build(fresh_gazetteer):
