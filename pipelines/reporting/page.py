@@ -3,15 +3,15 @@ opens), and optionally every chart as a PNG."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
-import os
 from pathlib import Path
 
 import altair as alt
 import pandas as pd
 
-from transforms.language import cache_dir
+from transforms.language import cache_dir, write_cache_file
 
 SENTIMENT_NOTE = (
     "Sentiment is VADER's compound score (−1 most negative, +1 most positive) of each sentence. "
@@ -53,13 +53,8 @@ def vega_embed_bundle() -> str:
     if path.exists():
         return path.read_text(encoding="utf-8")
     bundle = vl_convert.javascript_bundle(vl_version=vl_version)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staged = path.with_suffix(f".{os.getpid()}.tmp")
-        staged.write_text(bundle, encoding="utf-8")
-        os.replace(staged, path)
-    except OSError:
-        pass  # an unwritable cache only costs the time
+    with contextlib.suppress(OSError):  # an unwritable cache only costs the time
+        write_cache_file(path, bundle.encode("utf-8"))
     return bundle
 
 
