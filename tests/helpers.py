@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +26,18 @@ def fresh_cache(cached, tmp_path: Path, monkeypatch) -> Iterator[Path]:
     cached.cache_clear()
     yield tmp_path / "cache"
     cached.cache_clear()
+
+
+def spilled_records(directory: Path) -> list:
+    """Every record of every spill file below `directory` (each is one zlib stream)."""
+    records = []
+    for path in sorted(directory.rglob("*.spill")):
+        data = path.read_bytes()
+        while data:
+            stream = zlib.decompressobj()
+            records.append(pickle.loads(stream.decompress(data)))
+            data = stream.unused_data
+    return records
 
 
 def command(*args: str) -> list[str]:

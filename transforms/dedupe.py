@@ -9,7 +9,7 @@ published row instead of a second article. Batching after a GroupByKey, rather t
 every runner: Beam 2.77's DaskRunner drops what `finish_bundle` emits.
 
 With `spill`, a directory, each parsed article waits for its group in a file there and only a
-`SpilledArticle` (id, path, file) crosses the shuffle: the local runner keeps shuffles in the
+`SpilledArticle` (id, path, spill reference) crosses the shuffle: the local runner keeps shuffles in the
 driver process (transforms/spill.py).
 """
 
@@ -25,7 +25,7 @@ from apache_beam.metrics import Metrics
 
 from schemas import DuplicateRecord, ParsedArticle, PublishedArticle
 from transforms.runner_compat import split_outputs
-from transforms.spill import SpillToFiles, read_spilled
+from transforms.spill import Spilled, SpillToFiles, read_spilled
 
 
 class SpilledArticle(NamedTuple):
@@ -33,12 +33,12 @@ class SpilledArticle(NamedTuple):
 
     article_id: str
     source_path: str
-    file: str
+    spilled: Spilled
 
 
-def _spilled(stored: tuple[tuple[str, str], str]) -> SpilledArticle:
-    (article_id, source_path), file = stored
-    return SpilledArticle(article_id, source_path, file)
+def _spilled(stored: tuple[tuple[str, str], Spilled]) -> SpilledArticle:
+    (article_id, source_path), spilled = stored
+    return SpilledArticle(article_id, source_path, spilled)
 
 
 def _id_and_path(article: ParsedArticle) -> tuple[str, str]:
@@ -90,7 +90,7 @@ class _DeduplicateAndBatchFn(beam.DoFn):
             for duplicate in duplicates:
                 self._duplicates.inc()
                 yield "duplicates", duplicate
-        unique = [read_spilled(a.file) if isinstance(a, SpilledArticle) else a for a in unique]
+        unique = [read_spilled(a.spilled) if isinstance(a, SpilledArticle) else a for a in unique]
         for start in range(0, len(unique), self._batch_size):
             yield "batches", unique[start : start + self._batch_size]
 

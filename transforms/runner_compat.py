@@ -24,8 +24,8 @@
   accumulators of a CombinePerKey) in the driver process, decoded into Python objects, so what
   crosses a stage boundary is what the driver's memory grows with. `Compacted` hands a
   CombineFn's partial accumulators over as one compressed pickle each (Beam's `compact` hook)
-  instead of Counters of millions of small objects (with `spill`, a large one as the path of
-  a file); `transforms/spill.py` keeps what waits for a corpus-wide step (parsed articles,
+  instead of Counters of millions of small objects (with `spill`, a large one as a reference
+  to a spill record); `transforms/spill.py` keeps what waits for a corpus-wide step (parsed articles,
   tagged articles, mentions) in files.
 - `release_freed_memory`: glibc's malloc keeps what the driver frees. Each stage's data arrives
   in the driver over gRPC (threads with arenas of their own), and after the first large buffer
@@ -61,13 +61,13 @@ from typing import Any, NamedTuple, TypeVar
 import apache_beam as beam
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
 
-from transforms.spill import packed, read_spilled, unpacked, write_spill_file
+from transforms.spill import Spilled, append_spill, packed, read_spilled, unpacked
 
 # Runner names that mean "run here, in-process".
 LOCAL_RUNNERS = {None, "directrunner", "switchingdirectrunner", "fnapirunner"}
 SHORT_RUNNERS = {"daskrunner": "apache_beam.runners.dask.dask_runner.DaskRunner"}
 T = TypeVar("T")
-# A compacted accumulator of this many bytes or more crosses as a file when `Compacted` has a
+# A compacted accumulator of this many bytes or more crosses as a spill record when `Compacted` has a
 # spill directory (what a Compacted is built with: a test may lower it before the graph is).
 SPILL_BYTES = 1 << 16
 GC_YOUNG_THRESHOLD = 10_000  # net allocations between young collections (Python's default: 700)
@@ -114,14 +114,14 @@ def _rows_of(kind: type, values: list[tuple]) -> Rows:
 
 
 class SpilledAccumulator(NamedTuple):
-    """A compacted accumulator that crosses the shuffle as the path of its file."""
+    """A compacted accumulator that crosses the shuffle as a reference to a spill record."""
 
-    path: str
+    spilled: Spilled
 
 
 def _live(accumulator):
     if isinstance(accumulator, SpilledAccumulator):
-        return read_spilled(accumulator.path)
+        return read_spilled(accumulator.spilled)
     if isinstance(accumulator, bytes):
         return unpacked(accumulator)
     return accumulator
@@ -129,8 +129,8 @@ def _live(accumulator):
 
 class Compacted(beam.CombineFn):
     """`fn` whose accumulators cross the shuffle as one zlib-compressed pickle each; with
-    `spill`, a directory, one of `spill_bytes` or more crosses as the path of a file there
-    (transforms/spill.py), so the local runner's driver does not hold it."""
+    `spill`, a directory, one of `spill_bytes` or more crosses as a reference to a
+    record in a file there (transforms/spill.py), so the local runner's driver does not hold it."""
 
     def __init__(
         self, fn: beam.CombineFn, spill: str | None = None, spill_bytes: int | None = None
@@ -156,7 +156,7 @@ class Compacted(beam.CombineFn):
         data = packed(_live(accumulator))
         if self._spill is None or len(data) < self._spill_bytes:
             return data
-        return SpilledAccumulator(write_spill_file(self._spill, data))
+        return SpilledAccumulator(append_spill(self._spill, data))
 
     def extract_output(self, accumulator, *args, **kwargs):
         return self._fn.extract_output(_live(accumulator), *args, **kwargs)

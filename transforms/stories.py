@@ -52,7 +52,7 @@ from schemas import (
 )
 from transforms.published import published_files, repoint
 from transforms.runner_compat import Compacted, Outputs
-from transforms.spill import SPILL, SpillToFiles, read_spilled
+from transforms.spill import SPILL, Spilled, SpillToFiles, read_spilled
 from transforms.write import partition_dir, partition_of
 
 SHINGLE_WORDS = 5
@@ -310,13 +310,13 @@ def _article_id(article: Article) -> str:
     return article.article_id
 
 
-def _wanted_body(stored: tuple[str, str], wanted: Mapping) -> Iterator[tuple[str, str]]:
-    article_id, path = stored
+def _wanted_body(stored: tuple[str, Spilled], wanted: Mapping) -> Iterator[tuple[str, str]]:
+    article_id, spilled = stored
     if article_id in wanted:
-        yield article_id, read_spilled(path).body
+        yield article_id, read_spilled(spilled).body
 
 
-def _with_story(stored: tuple[str, str], result: StoryResult) -> Article:
+def _with_story(stored: tuple[str, Spilled], result: StoryResult) -> Article:
     article = read_spilled(stored[1])
     return article._replace(story_id=result.story_of[article.article_id])
 

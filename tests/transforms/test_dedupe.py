@@ -4,6 +4,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from schemas import DuplicateRecord, PublishedArticle
+from tests.helpers import spilled_records
 from transforms.dedupe import DropDuplicates, group_count, pick_canonical
 from transforms.parse import parse_article
 
@@ -26,7 +27,7 @@ def test_group_count_sizes_groups_to_about_two_batches():
 
 @pytest.mark.parametrize("spill", [False, True])
 def test_drop_duplicates_transform_batches_unique_articles(tmp_path, spill):
-    """With `spill`, the articles wait in files (one per article) and come back whole."""
+    """With `spill`, the articles wait in spill files (one record each) and come back whole."""
     inputs = [parse_article(p, STORY) for p in ("2.txt", "1.txt")]
     inputs += [parse_article(f"{i}.txt", f"Story {i}\n\nText {i}.".encode()) for i in range(3, 8)]
     with TestPipeline() as pipeline:
@@ -55,7 +56,8 @@ def test_drop_duplicates_transform_batches_unique_articles(tmp_path, spill):
             equal_to([("2.txt", "1.txt")]),
             label="Duplicates",
         )
-    assert len(list(tmp_path.rglob("*.pickle"))) == (7 if spill else 0)
+    spilled = sorted(spilled_records(tmp_path), key=lambda a: a.source_path)
+    assert spilled == (sorted(inputs, key=lambda a: a.source_path) if spill else [])
 
 
 def test_a_new_copy_of_a_published_article_becomes_a_duplicate_of_the_published_row():

@@ -135,8 +135,8 @@ def test_compacted_accumulators_merge_to_the_same_rows():
 
 
 def test_large_compacted_accumulators_cross_as_files(tmp_path):
-    """With `spill`, an accumulator of `spill_bytes` or more crosses as the path of a file
-    (the local runner's driver holds only the path); a small one stays inline; merged, both
+    """With `spill`, an accumulator of `spill_bytes` or more crosses as a spill record
+    (the local runner's driver holds only where it is); a small one stays inline; merged, both
     give the plain CombineFn's rows."""
     day = JAN.toordinal()
     small = _pairs("s1", (day, ("oslo", "GPE"), ("anna", "PERSON"), 0))
@@ -148,8 +148,9 @@ def test_large_compacted_accumulators_cross_as_files(tmp_path):
     ]
     assert isinstance(partials[0], bytes)
     assert isinstance(partials[1], SpilledAccumulator)
-    assert Path(partials[1].path).parent.parent == tmp_path
-    assert len(list(tmp_path.rglob("*.pickle"))) == 1
+    path, offset, size = partials[1].spilled
+    assert Path(path).parent == tmp_path and offset == 0
+    assert [f.stat().st_size for f in tmp_path.rglob("*.spill")] == [size]
     expected = plain.extract_output(plain.merge_accumulators(
         [plain.add_input(plain.create_accumulator(), c) for c in (small, large)]))
     table = compacted.extract_output(compacted.merge_accumulators(partials))
