@@ -8,7 +8,8 @@ on the same generated corpus (`benchmarks/corpus.py`), timed from process start 
 percent within minutes; runs next to each other in time see the same machine, so the ratio of
 each checkout to the first, taken within a round, is the number to read (its spread over the
 rounds says how far to trust it). Prints words/s, peak memory and those ratios, per round and
-as the median.
+as the median. The CPU time of each run's process tree is printed too: it moves less than wall
+time with the machine's drift (time stolen by the hypervisor, also printed, is in neither).
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ def main() -> None:
             for code, run in runs.items():
                 ratios[code].append(run["wps"] / base)
                 print(f"round {index + 1}: {code}: {run['wps']:,.0f} words/s, "
-                      f"{run['seconds']:.1f} s, peak {run['peak_rss'] / 2**20:,.0f} MB, "
+                      f"{run['seconds']:.1f} s, CPU {run['cpu_seconds']:.1f} s "
+                      f"(stolen {run['steal_seconds']:.1f} s), "
+                      f"peak {run['peak_rss'] / 2**20:,.0f} MB, "
                       f"{run['wps'] / base:.3f} of the first", flush=True)  # fmt: skip
     for code, values in ratios.items():
         print(

@@ -26,6 +26,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -158,17 +159,33 @@ class MeasuredRun(NamedTuple):
     stderr: str
     seconds: float
     peak_rss: int  # bytes, the whole process tree's sampled peak
+    cpu_seconds: float = 0.0  # user + system time of the process tree (waited-for processes)
+    steal_seconds: float = 0.0  # time the hypervisor took from this machine's CPUs meanwhile
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _steal() -> float:
+    """Seconds of CPU time stolen by the hypervisor since boot, all CPUs (/proc/stat)."""
+    with open("/proc/stat") as handle:
+        fields = handle.readline().split()
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0.0
 
 
 def run_measured(command: list[str], cwd: Path | None = None) -> MeasuredRun:
-    """Runs a command (in `cwd`); its wall time and the peak memory of its process tree."""
-    start = time.perf_counter()
+    """Runs a command (in `cwd`); its wall time, the peak memory and CPU time of its process
+    tree, and the CPU time the hypervisor stole meanwhile (a reason for a slow round)."""
+    start, cpu, steal = time.perf_counter(), _children_cpu(), _steal()
     process = subprocess.Popen(
         command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     with TreeMemory(process.pid) as memory:
         stdout, stderr = process.communicate()
-    return MeasuredRun(process.returncode, stdout, stderr, time.perf_counter() - start, memory.peak)
+    return MeasuredRun(process.returncode, stdout, stderr, time.perf_counter() - start,
+                       memory.peak, _children_cpu() - cpu, _steal() - steal)  # fmt: skip
 
 
 def measure_pipeline(
@@ -194,7 +211,8 @@ def measure_pipeline(
         manifest = json.loads(next(Path(output, "_runs").glob("*.json")).read_text())
     words = manifest["this_run"]["words"]
     return {"seconds": seconds, "words": words, "wps": words / seconds, "peak_rss": run.peak_rss,
-            "articles": manifest["this_run"]["articles"]}  # fmt: skip
+            "articles": manifest["this_run"]["articles"], "cpu_seconds": run.cpu_seconds,
+            "steal_seconds": run.steal_seconds}  # fmt: skip
 
 
 def _mb(n: int) -> str:
