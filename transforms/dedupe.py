@@ -9,8 +9,8 @@ published row instead of a second article. Batching after a GroupByKey, rather t
 every runner: Beam 2.77's DaskRunner drops what `finish_bundle` emits.
 
 With `spill`, a directory, each parsed article waits for its group in a file there and only a
-`SpilledArticle` (id, path, spill reference) crosses the shuffle: the local runner keeps shuffles in the
-driver process (transforms/spill.py).
+`SpilledArticle` (id, path, spill reference) crosses the shuffle: the local runner keeps
+shuffles in the driver process (transforms/spill.py).
 """
 
 from __future__ import annotations

@@ -25,8 +25,8 @@
   crosses a stage boundary is what the driver's memory grows with. `Compacted` hands a
   CombineFn's partial accumulators over as one compressed pickle each (Beam's `compact` hook)
   instead of Counters of millions of small objects (with `spill`, a large one as a reference
-  to a spill record); `transforms/spill.py` keeps what waits for a corpus-wide step (parsed articles,
-  tagged articles, mentions) in files.
+  to a spill record); `transforms/spill.py` keeps what waits for a corpus-wide step (parsed
+  articles, tagged articles, mentions) in files.
 - `release_freed_memory`: glibc's malloc keeps what the driver frees. Each stage's data arrives
   in the driver over gRPC (threads with arenas of their own), and after the first large buffer
   is freed glibc raises its mmap threshold, so later large buffers come from heaps it rarely
@@ -67,8 +67,8 @@ from transforms.spill import Spilled, append_spill, packed, read_spilled, unpack
 LOCAL_RUNNERS = {None, "directrunner", "switchingdirectrunner", "fnapirunner"}
 SHORT_RUNNERS = {"daskrunner": "apache_beam.runners.dask.dask_runner.DaskRunner"}
 T = TypeVar("T")
-# A compacted accumulator of this many bytes or more crosses as a spill record when `Compacted` has a
-# spill directory (what a Compacted is built with: a test may lower it before the graph is).
+# A compacted accumulator of this many bytes or more crosses as a spill record when `Compacted`
+# has a spill directory (what a Compacted is built with: a test may lower it before the graph is).
 SPILL_BYTES = 1 << 16
 GC_YOUNG_THRESHOLD = 10_000  # net allocations between young collections (Python's default: 700)
 
@@ -129,8 +129,8 @@ def _live(accumulator):
 
 class Compacted(beam.CombineFn):
     """`fn` whose accumulators cross the shuffle as one zlib-compressed pickle each; with
-    `spill`, a directory, one of `spill_bytes` or more crosses as a reference to a
-    record in a file there (transforms/spill.py), so the local runner's driver does not hold it."""
+    `spill`, a directory, one of `spill_bytes` or more crosses as a reference to a record in a
+    file there (transforms/spill.py), so the local runner's driver does not hold it."""
 
     def __init__(
         self, fn: beam.CombineFn, spill: str | None = None, spill_bytes: int | None = None

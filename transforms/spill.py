@@ -14,11 +14,11 @@ staging directory; the version build never reads them (it reads datasets by name
 Each thread of each process appends to a file of its own (`append_spill`): one file per
 element cost a file creation each (three per article: 6,000 files took 0.3-5 s on this
 machine's disk, varying from run to run, and Beam's `FileSystems.create` 2.5 s), where 6,000
-appends to one file take 0.14 s. A record is written in `process`, by an open-append-close, because the DaskRunner drops
-what `finish_bundle` emits (transforms/runner_compat.py): a reference is only ever handed on
-once its bytes are written and the file closed (what a shared mount's close-to-open
-consistency needs for a reader on another machine). A retried bundle appends its records
-again; the earlier copies are never referenced.
+appends to one file take 0.14 s. A record is written in `process`, by an open-append-close,
+because the DaskRunner drops what `finish_bundle` emits (transforms/runner_compat.py): a
+reference is only ever handed on once its bytes are written and the file closed (what a shared
+mount's close-to-open consistency needs for a reader on another machine). A retried bundle
+appends its records again; the earlier copies are never referenced.
 """
 
 from __future__ import annotations
