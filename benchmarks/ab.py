@@ -8,8 +8,9 @@ on the same generated corpus (`benchmarks/corpus.py`), timed from process start 
 percent within minutes; runs next to each other in time see the same machine, so the ratio of
 each checkout to the first, taken within a round, is the number to read (its spread over the
 rounds says how far to trust it). Prints words/s, peak memory and those ratios, per round and
-as the median. The CPU time of each run's process tree is printed too: it moves less than wall
-time with the machine's drift (time stolen by the hypervisor, also printed, is in neither).
+as the median. Each run's CPU time (its process tree's user + system time) and the CPU time the
+hypervisor stole meanwhile are printed too; on this machine CPU time drifted with wall time
+(docs/performance.md), so it is no steadier a measure, and little was ever stolen.
 """
 
 from __future__ import annotations
