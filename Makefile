@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 INPUT  ?= data/raw
 OUTPUT ?= data/out
 
-.PHONY: install run report test lint bench clean
+.PHONY: install run report test test-fast lint bench clean
 
 install: $(STAMP)
 
@@ -25,8 +25,14 @@ report: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Every tier, in parallel over the machine's cores (pytest-xdist; a module's tests stay on one
+# worker, so a module-scoped fixture is built once).
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadscope
+
+# Without the tiers that start the real command, a Dask cluster or a browser.
+test-fast: lint
+	$(BIN)/python -m pytest -n auto --dist loadscope -m "not e2e and not cluster and not browser"
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.throughput --dask

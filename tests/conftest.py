@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -95,3 +97,51 @@ def _model_cache(tmp_path_factory):
         del os.environ[CACHE_DIR_ENV]
     else:
         os.environ[CACHE_DIR_ENV] = previous
+
+
+class Published(NamedTuple):
+    """A published output of `CORPUS`: `root` holds `raw/` and `out/`, and the run's stdout.
+    The command ran in `root` with relative paths, so rows name their files `raw/...`."""
+
+    root: Path
+    stdout: str
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def output(self) -> Path:
+        return self.root / "out"
+
+
+@pytest.fixture(scope="session")
+def published_corpus(tmp_path_factory) -> Published:
+    """`CORPUS` published by the real command once per test run (with pytest-xdist, once for
+    all workers: the first to take the lock builds it, the others wait and reuse it).
+    Read-only: a test that runs the command on it takes `published_copy`."""
+    import fcntl
+
+    from tests.helpers import run_pipeline
+
+    shared = tmp_path_factory.getbasetemp().parent  # the same for every xdist worker
+    root = shared / "published-corpus"
+    with open(shared / "published-corpus.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / "stdout.txt").exists():
+            shutil.rmtree(root, ignore_errors=True)
+            write_corpus(root / "raw")
+            result = run_pipeline("--input", "raw", "--output", "out", cwd=root)
+            assert result.returncode == 0, result.stdout + result.stderr
+            (root / "stdout.txt").write_text(result.stdout)
+    return Published(root, (root / "stdout.txt").read_text())
+
+
+@pytest.fixture()
+def published_copy(published_corpus, tmp_path, monkeypatch) -> Published:
+    """A copy of `published_corpus` of this test's own, and the test's working directory:
+    `Path("raw")` and `Path("out")` are the copy's, as the published rows name them."""
+    root = tmp_path / "published"
+    shutil.copytree(published_corpus.root, root, symlinks=True)
+    monkeypatch.chdir(root)
+    return Published(root, published_corpus.stdout)

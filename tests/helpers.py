@@ -44,10 +44,13 @@ def command(*args: str) -> list[str]:
     return [sys.executable, "-m", "pipelines.tag_articles", *args]
 
 
-def run_pipeline(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_pipeline(
+    *args: str, env: dict | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
-        command(*args), capture_output=True, text=True, timeout=600, check=False, env=env
-    )
+        command(*args), capture_output=True, text=True, timeout=600, check=False, env=env,
+        cwd=cwd,
+    )  # fmt: skip
 
 
 def read_dataset(output: Path, name: str, *, drop_volatile: bool = True) -> pd.DataFrame:

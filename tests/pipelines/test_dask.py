@@ -10,6 +10,8 @@ import pytest
 from tests.conftest import write_corpus
 from tests.helpers import command, run_pipeline, snapshot
 
+pytestmark = pytest.mark.cluster
+
 pytest.importorskip("dask.distributed", reason="install the 'dask' extra: pip install -e .[dask]")
 
 

@@ -12,6 +12,8 @@ import pytest
 from benchmarks.entities_eval import load_set, score, write_raw
 from tests.helpers import run_pipeline, snapshot
 
+pytestmark = pytest.mark.e2e
+
 ARTICLES = load_set()
 
 

@@ -8,11 +8,14 @@ import random
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from benchmarks.render import RENDERERS
 from schemas import ErrorRecord
 from tests.helpers import run_pipeline
 from transforms.parse import parse_file
+
+pytestmark = pytest.mark.e2e
 
 WORDS = [
     "the",

@@ -13,6 +13,8 @@ from benchmarks.hostile import HOSTILE, write_special_files
 from tests.conftest import write_corpus
 from tests.helpers import read_dataset, run_pipeline, sorted_rows
 
+pytestmark = pytest.mark.e2e
+
 NORMAL = {
     f"normal/{i:02d}.txt": (
         f"date 2019-03-{i + 1:02d} Harbour council meets, session {i}\n\n"

@@ -16,6 +16,9 @@ import pytest
 from tests.conftest import write_corpus
 from tests.helpers import command, run_pipeline, snapshot
 
+pytestmark = pytest.mark.e2e
+
+RAW, OUT = Path("raw"), Path("out")  # in `published_copy`, the working directory
 STORY = "date 2019-01-{day:02d} Extra story {day}\n\nThe mayor of Oslo opened bridge number {day} today.\n"
 
 
@@ -35,9 +38,8 @@ def raw(tmp_path):
     return write_corpus(tmp_path / "raw")
 
 
-def test_running_twice_over_the_same_input_changes_nothing(raw, tmp_path):
-    output = tmp_path / "out"
-    _run(raw, output)
+def test_running_twice_over_the_same_input_changes_nothing(published_copy):
+    raw, output = RAW, OUT  # the copy's, published by one first run
     first = snapshot(output)
     second_run = _run(raw, output)
     assert "0 read" in second_run.stdout
@@ -55,9 +57,8 @@ def test_full_mode_twice_gives_the_same_rows(raw, tmp_path):
     assert snapshot(output, drop_volatile=True) == first
 
 
-def test_incremental_add_edit_rename_delete(raw, tmp_path):
-    output = tmp_path / "out"
-    _run(raw, output)
+def test_incremental_add_edit_rename_delete(published_copy):
+    raw, output = RAW, OUT  # the copy's, published by one first run
     before = pd.read_parquet(output / "articles").set_index("title")
     (raw / "new.txt").write_text(STORY.format(day=5))  # add
     negative = raw / "2019" / "negative.txt"  # edit: same title, new body
@@ -88,9 +89,8 @@ def test_incremental_add_edit_rename_delete(raw, tmp_path):
     assert not any("Minister" in t for t in titles)
 
 
-def test_new_copy_of_published_article_is_a_duplicate_and_edit_frees_it(raw, tmp_path):
-    output = tmp_path / "out"
-    _run(raw, output)
+def test_new_copy_of_published_article_is_a_duplicate_and_edit_frees_it(published_copy):
+    raw, output = RAW, OUT  # the copy's, published by one first run
     original = (raw / "undated.txt").read_bytes()
     (raw / "zz-copy.txt").write_bytes(original)
     _run(raw, output)
@@ -123,9 +123,8 @@ def _start_paused(raw: Path, output: Path, point: str) -> subprocess.Popen:
 
 
 @pytest.mark.parametrize("point", ["tagging", "writing", "building", "publish"])
-def test_run_killed_at_any_point_leaves_published_data_intact(raw, tmp_path, point):
-    output = tmp_path / "out"
-    _run(raw, output)
+def test_run_killed_at_any_point_leaves_published_data_intact(published_copy, point):
+    raw, output = RAW, OUT  # the copy's, published by one first run
     published = snapshot(output)
     (raw / "new.txt").write_text(STORY.format(day=9))
     process = _start_paused(raw, output, point)
@@ -146,9 +145,8 @@ def test_run_killed_at_any_point_leaves_published_data_intact(raw, tmp_path, poi
     assert statuses == ["succeeded", "died", "succeeded"]
 
 
-def test_second_run_while_one_is_running_exits_75_and_touches_nothing(raw, tmp_path):
-    output = tmp_path / "out"
-    _run(raw, output)
+def test_second_run_while_one_is_running_exits_75_and_touches_nothing(published_copy):
+    raw, output = RAW, OUT  # the copy's, published by one first run
     (raw / "new.txt").write_text(STORY.format(day=11))
     first = _start_paused(raw, output, "tagging")
     try:
@@ -162,9 +160,8 @@ def test_second_run_while_one_is_running_exits_75_and_touches_nothing(raw, tmp_p
         first.wait()
 
 
-def test_compaction_merges_small_files_without_changing_rows(raw, tmp_path):
-    output = tmp_path / "out"
-    _run(raw, output)
+def test_compaction_merges_small_files_without_changing_rows(published_copy):
+    raw, output = RAW, OUT  # the copy's, published by one first run
     for day in (12, 13, 14):
         (raw / f"new-{day}.txt").write_text(STORY.format(day=day))
         _run(raw, output)
@@ -191,9 +188,8 @@ def test_max_error_rate_fails_and_publishes_nothing(raw, tmp_path):
     assert len(pd.read_parquet(output / "articles")) == 6
 
 
-def test_reprocess_stale_retags_articles_of_another_model(raw, tmp_path):
-    output = tmp_path / "out"
-    _run(raw, output)
+def test_reprocess_stale_retags_articles_of_another_model(published_copy):
+    raw, output = RAW, OUT  # the copy's, published by one first run
     # Pretend an older model made the published rows (versions are immutable; this is a test).
     for path in (output / "_current" / "articles").rglob("*.parquet"):
         table = pq.read_table(path)
@@ -212,9 +208,8 @@ def test_reprocess_stale_retags_articles_of_another_model(raw, tmp_path):
     assert articles.article_id.is_unique
 
 
-def test_runs_command_lists_past_runs(raw, tmp_path):
-    output = tmp_path / "out"
-    _run(raw, output)
+def test_runs_command_lists_past_runs(published_copy):
+    raw, output = RAW, OUT  # the copy's, published by one first run
     _run(raw, output)
     listing = subprocess.run(
         [*command()[:2], "pipelines.runs", "--output", str(output)],
@@ -227,9 +222,8 @@ def test_runs_command_lists_past_runs(raw, tmp_path):
     assert listing[2].endswith("*")
 
 
-def test_rollups_are_recomputed_only_for_touched_partitions(raw, tmp_path):
-    output = tmp_path / "out"
-    _run(raw, output)
+def test_rollups_are_recomputed_only_for_touched_partitions(published_copy):
+    raw, output = RAW, OUT  # the copy's, published by one first run
 
     def inodes(month: str) -> set[int]:
         partition = output / "entity_daily" / month
@@ -245,9 +239,8 @@ def test_rollups_are_recomputed_only_for_touched_partitions(raw, tmp_path):
     assert oslo.published_date.astype(str).tolist() == ["2019-01-21"]
 
 
-def test_output_of_another_schema_is_rebuilt_in_full(raw, tmp_path):
-    output = tmp_path / "out"
-    _run(raw, output)
+def test_output_of_another_schema_is_rebuilt_in_full(published_copy):
+    raw, output = RAW, OUT  # the copy's, published by one first run
     (output / "_current" / "_schema.json").write_text('{"fingerprint": "older-newsbeam"}')
     result = _run(raw, output)
     assert "rebuilding everything" in result.stderr

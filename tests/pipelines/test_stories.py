@@ -12,6 +12,8 @@ import pytest
 from tests.helpers import run_pipeline, snapshot
 from tests.story_corpus import corpus, write_raw
 
+pytestmark = pytest.mark.e2e
+
 
 def _story_by_file(output) -> dict[str, str]:
     articles = pd.read_parquet(output / "articles")

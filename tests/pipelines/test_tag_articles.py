@@ -12,17 +12,13 @@ import pytest
 from tests.conftest import ERROR_CODES, QUOTED_TITLE
 from tests.helpers import read_dataset, run_pipeline, sorted_rows
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture(scope="module")
-def local_run(tmp_path_factory):
-    from tests.conftest import write_corpus
-
-    root = tmp_path_factory.mktemp("e2e")
-    raw = write_corpus(root / "raw")
-    output = root / "out"
-    result = run_pipeline("--input", str(raw), "--output", str(output))
-    assert result.returncode == 0, result.stderr
-    return raw, output, result
+def local_run(published_corpus):
+    """The shared published corpus: rows name their files relative to it (`raw/...`)."""
+    return Path("raw"), published_corpus.output, published_corpus.stdout
 
 
 def test_articles_have_normalized_headers(local_run):
@@ -126,7 +122,7 @@ def test_errors_and_run_summary_balance(local_run):
     }
     assert (
         "this run: 11 inputs = 6 articles + 4 errors + 1 duplicates (every file accounted for)"
-        in result.stdout
+        in result
     )
 
 
@@ -147,33 +143,28 @@ def test_json_lines_records_and_duplicates(local_run):
     assert row.article_id == articles.loc["Wonderful concert delights Vienna"].article_id
 
 
-def test_multi_processing_direct_runner_gives_identical_rows(local_run, tmp_path):
-    raw, output, _ = local_run
+def test_multi_processing_direct_runner_gives_identical_rows(published_corpus, tmp_path):
     other = tmp_path / "out"
     result = run_pipeline(
-        "--input", str(raw), "--output", str(other),
+        "--input", "raw", "--output", str(other),
         "--runner", "DirectRunner", "--direct_num_workers", "2",
-        "--direct_running_mode", "multi_processing",
+        "--direct_running_mode", "multi_processing", cwd=published_corpus.root,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     for name in ("articles", "entities", "errors"):
-        assert sorted_rows(read_dataset(other, name)) == sorted_rows(read_dataset(output, name))
+        assert sorted_rows(read_dataset(other, name)) == sorted_rows(
+            read_dataset(published_corpus.output, name)
+        )
 
 
-def test_a_full_run_replaces_the_output(local_run, tmp_path):
-    raw, _, _ = local_run
-    output = tmp_path / "out"
-    assert run_pipeline("--input", str(raw), "--output", str(output)).returncode == 0
-    (raw / "undated.txt").rename(tmp_path / "moved-away.txt")
-    try:
-        full = run_pipeline("--input", str(raw), "--output", str(output), "--mode", "full")
-        assert full.returncode == 0, full.stderr
-    finally:
-        (tmp_path / "moved-away.txt").rename(raw / "undated.txt")
-    titles = pd.read_parquet(output / "articles").title.tolist()
+def test_a_full_run_replaces_the_output(published_copy):
+    Path("raw/undated.txt").unlink()
+    full = run_pipeline("--input", "raw", "--output", "out", "--mode", "full")
+    assert full.returncode == 0, full.stderr
+    titles = pd.read_parquet("out/articles").title.tolist()
     assert len(titles) == 5
     assert "Library opens in Leeds" not in titles
-    assert len(list((output / "_runs").glob("*.json"))) == 2
+    assert len(list(Path("out/_runs").glob("*.json"))) == 2
 
 
 @pytest.mark.parametrize(
