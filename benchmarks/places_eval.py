@@ -19,10 +19,10 @@ from pathlib import Path
 
 import yaml
 
-from transforms.parse import parse_article
-from transforms.places import PLACE_LABELS, load_gazetteer, place_key
-from transforms.taggers.spacy_models import DEFAULT_MODEL
-from transforms.taggers.spacy_vader import load_model, tag_articles
+from transforms.parsing.parse import parse_article
+from transforms.tagging.places import PLACE_LABELS, load_gazetteer, place_key
+from transforms.tagging.spacy_models import DEFAULT_MODEL
+from transforms.tagging.spacy_vader import load_model, tag_articles
 
 EVAL_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "places_eval.yaml"
 

@@ -32,7 +32,8 @@ import apache_beam as beam
 from benchmarks.corpus import _article
 from schemas import Article
 from tests.story_corpus import variants
-from transforms.stories import DEFAULT_THRESHOLD, GroupStories, shingles, stories_in_process
+from transforms.corpus.stories import DEFAULT_THRESHOLD, GroupStories, shingles, stories_in_process
+from transforms.runner import LocalProfile
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -74,13 +75,15 @@ def run_beam(articles: list[Article], work: Path):
         out = (
             pipeline | "Articles" >> beam.Create(articles),
             pipeline | "Dropped" >> beam.Create([]),
-        ) | GroupStories(DEFAULT_THRESHOLD, str(work))
+        ) | GroupStories(
+            DEFAULT_THRESHOLD, str(work), profile=LocalProfile(str(work / "_spill"))
+        )
         _ = out["stories"] | beam.Map(_save, str(saved))
     return pickle.loads(saved.read_bytes())
 
 
 def _truth_jaccards(articles: list[Article], truth: set[frozenset]) -> list[float]:
-    from transforms.stories import jaccard
+    from transforms.corpus.stories import jaccard
 
     sets = {a.article_id: shingles(a.body) for a in articles}
     return [jaccard(*(sets[i] for i in pair)) for pair in truth]
@@ -113,8 +116,8 @@ def minhash_costs(articles: list[Article]) -> dict[str, float]:
 def signature_kib_per_1000(articles: list[Article], work: Path) -> float:
     """The `signatures` rows of these articles written as the job writes them (zstd)."""
     from schemas import SIGNATURES
-    from transforms.stories import signature_of
-    from transforms.write import to_table, write_table
+    from transforms.corpus.stories import signature_of
+    from transforms.io.write import to_table, write_table
 
     work.mkdir(parents=True, exist_ok=True)
     path = work / "signatures.parquet"

@@ -88,8 +88,8 @@ def _tree_rss(root: int) -> int:
 def _limit_worker(texts, batch_size, barrier, results) -> None:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    from transforms.taggers.spacy_models import load_nlp
-    from transforms.taggers.spacy_vader import count_words
+    from transforms.tagging.spacy_models import load_nlp
+    from transforms.tagging.spacy_vader import count_words
 
     nlp, analyzer = load_nlp(MODEL), SentimentIntensityAnalyzer()
     barrier.wait()
@@ -134,8 +134,8 @@ def measure_spacy_pipe(articles: list[dict], workers: int, batch_size: int) -> d
     """`nlp.pipe(..., n_process=W)` over texts in memory, VADER on each sentence in this process."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    from transforms.taggers.spacy_models import load_nlp
-    from transforms.taggers.spacy_vader import count_words
+    from transforms.tagging.spacy_models import load_nlp
+    from transforms.tagging.spacy_vader import count_words
 
     nlp, analyzer = load_nlp(MODEL), SentimentIntensityAnalyzer()
     texts = [(t, b) for a in articles for t, b in ((a["body"], True), (a["title"], False))]

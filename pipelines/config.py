@@ -16,12 +16,12 @@ from typing import Any
 from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
 from pipelines.store.layout import OutputError, check_writable
-from transforms.canonical import DEFAULT_ROLLUP_EXCLUDED, load_aliases, load_labels
-from transforms.parse import DEFAULT_MAX_CHARS, ParseOptions
-from transforms.read import DEFAULT_MAX_FILE_BYTES, input_pattern, list_inputs
-from transforms.runner_compat import resolve_runner
-from transforms.taggers.spacy_models import DEFAULT_MODEL, ModelNotFoundError, model_language
-from transforms.taggers.spacy_vader import SpacyVaderTagger
+from transforms.io.read import DEFAULT_MAX_FILE_BYTES, input_pattern, list_inputs
+from transforms.parsing.parse import DEFAULT_MAX_CHARS, ParseOptions
+from transforms.runner import resolve_runner
+from transforms.tagging.entity_keys import DEFAULT_ROLLUP_EXCLUDED, load_aliases, load_labels
+from transforms.tagging.spacy_models import DEFAULT_MODEL, ModelNotFoundError, model_language
+from transforms.tagging.spacy_vader import SpacyVaderTagger
 
 DESCRIPTION = "Tags a folder of raw news articles and writes Hive-partitioned Parquet datasets."
 

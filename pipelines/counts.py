@@ -3,7 +3,7 @@
 The graph counts what it reads, parses, tags and writes (`Metrics.counter("newsbeam", ...)`);
 `count_run` turns those counters into the run's numbers and checks that they balance: every
 planned file was read or became a `read` error, every record the graph made was written once.
-On a runner without metrics (the DaskRunner, see transforms/runner_compat.py) the numbers
+On a runner without metrics (the DaskRunner, see transforms/runner/compat.py) the numbers
 come from the staged files instead.
 """
 
@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from pipelines.store.build import dataset_files, staged_rows
 from schemas import ARTICLES, DUPLICATES, ENTITIES, ERRORS, file_of
-from transforms.write import INPUT_DATASETS
+from transforms.io.write import INPUT_DATASETS
 
 
 class RunCounts(NamedTuple):
@@ -29,7 +29,7 @@ class RunCounts(NamedTuple):
     words: int
     cross_run_duplicates: int | None  # None when the runner reports no metrics
     files_unaccounted: list[str]
-    rows_not_written: dict[str, int] | None = None  # rows Arrow refused, by dataset (transforms/write.py)
+    rows_not_written: dict[str, int] | None = None  # rows Arrow refused, by dataset (transforms/io/write.py)
 
     @property
     def input_records(self) -> int:

@@ -25,8 +25,8 @@ from pipelines.counts import RunCounts, count_run
 from pipelines.store import build, inputs, layout
 from pipelines.store.inputs import InputFile, Plan
 from schemas import schema_fingerprint
-from transforms.taggers.spacy_vader import PIPELINE_VERSION
-from transforms.write import INPUT_DATASETS
+from transforms.io.write import INPUT_DATASETS
+from transforms.tagging.spacy_vader import PIPELINE_VERSION
 
 EXIT_OK = 0
 EXIT_FAILED = 1

@@ -37,22 +37,16 @@ from schemas import (
     STORIES,
     STORY_PAIRS,
 )
-from transforms.corpus_names import ResolveCorpusNames
-from transforms.dedupe import DropDuplicates
-from transforms.parse import ParseArticles
-from transforms.published import ReadPublishedArticles
-from transforms.read import ReadRawFiles
-from transforms.rollups import DeriveRollups, mark_partition
-from transforms.runner_compat import (
-    local_runner,
-    pipeline_counters,
-    release_freed_memory,
-    settle_collector,
-)
-from transforms.spill import SPILL
-from transforms.stories import GroupStories
-from transforms.tag import TagArticles
-from transforms.write import AwaitWriters, WriteDataset
+from transforms.corpus.dedupe import DropDuplicates
+from transforms.corpus.names import ResolveCorpusNames
+from transforms.corpus.rollups import DeriveRollups, mark_partition
+from transforms.corpus.stories import GroupStories
+from transforms.io.published import ReadPublishedArticles
+from transforms.io.read import ReadRawFiles
+from transforms.io.write import AwaitWriters, WriteDataset
+from transforms.parsing.parse import ParseArticles
+from transforms.runner import RunnerProfile, pipeline_counters, profile_for
+from transforms.tagging.tag import TagArticles
 
 _LOG = logging.getLogger("newsbeam")
 EXIT_USAGE = 2
@@ -64,9 +58,12 @@ def new_run_id() -> str:
     return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-def build_pipeline(pipeline: beam.Pipeline, config: JobConfig, run: GraphRun) -> None:
+def build_pipeline(
+    pipeline: beam.Pipeline, config: JobConfig, run: GraphRun, profile: RunnerProfile
+) -> None:
     """The graph: read -> parse -> dedupe -> tag -> group stories -> resolve names across the
-    corpus -> derive rollups -> write twelve datasets; every error flows to `errors`."""
+    corpus -> derive rollups -> write twelve datasets; every error flows to `errors`. What the
+    steps need of the runner they ask of `profile` (transforms/runner/profile.py)."""
     staging, previous = str(run.staging), str(run.previous) if run.previous else None
     raw = pipeline | "ReadRawFiles" >> ReadRawFiles(run.paths, run.run_id, config.max_file_bytes)
     parsed = raw.files | "ParseArticles" >> ParseArticles(run.run_id, config.parse_options())
@@ -75,19 +72,20 @@ def build_pipeline(pipeline: beam.Pipeline, config: JobConfig, run: GraphRun) ->
     )
     unique = (parsed.articles, published.kept) | "DropDuplicates" >> DropDuplicates(
         run.run_id, batch_size=config.batch_size, expected_articles=len(run.paths),
-        spill=f"{staging}/{SPILL}/parsed",
-    )
-    tagged = unique.batches | "TagArticles" >> TagArticles(config.tagger(), run.run_id)
+        profile=profile,
+    )  # fmt: skip
+    tagged = unique.batches | "TagArticles" >> TagArticles(config.tagger(), run.run_id, profile)
     stories = (tagged.articles, published.dropped) | "GroupStories" >> GroupStories(
-        config.story_threshold, staging, previous, run.plan.drop_files, run.plan.renames
-    )
+        config.story_threshold, staging, previous, run.plan.drop_files, run.plan.renames,
+        profile=profile,
+    )  # fmt: skip
     names = (
         tagged.entities, published.dropped, stories.partitions
-    ) | "ResolveCorpusNames" >> ResolveCorpusNames(previous, spill=f"{staging}/{SPILL}/mentions")  # fmt: skip
+    ) | "ResolveCorpusNames" >> ResolveCorpusNames(previous, profile=profile)  # fmt: skip
     rollups = (
         names.mentions, names.partitions, stories.result
     ) | "DeriveRollups" >> DeriveRollups(
-        config.rollup_exclude_labels, f"{staging}/{TOUCHED}", spill=f"{staging}/{SPILL}/rollups"
+        config.rollup_exclude_labels, f"{staging}/{TOUCHED}", profile=profile
     )  # fmt: skip
     errors = (raw.errors, parsed.errors, tagged.errors) | "MergeErrors" >> beam.Flatten()
     written = (
@@ -125,9 +123,11 @@ def run(argv: list[str] | None = None) -> int:
     def run_graph(graph: GraphRun) -> GraphResult:
         _LOG.info("run %s: reading %d files", graph.run_id, len(graph.paths))
         options = config.beam_options()
-        release_freed_memory(options)
-        pipeline = beam.Pipeline(runner=local_runner(options), options=options)
-        build_pipeline(pipeline, config, graph)
+        profile = profile_for(options, str(graph.staging))
+        profile.prepare_driver(options)
+        profile.settle()  # what the driver has imported lives as long as the process
+        pipeline = beam.Pipeline(runner=profile.runner(options), options=options)
+        build_pipeline(pipeline, config, graph, profile)
         result = pipeline.run()
         state = result.wait_until_finish()
         if state != PipelineState.DONE:
@@ -143,7 +143,6 @@ def main() -> None:
     )
     for noisy in ("apache_beam", "absl"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    settle_collector()  # the imported modules live as long as the process
     sys.exit(run())
 
 

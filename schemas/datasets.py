@@ -6,6 +6,7 @@ so `pandas.read_parquet(dataset_dir)` gets them exactly once, from the Hive path
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import NamedTuple
 
@@ -16,6 +17,20 @@ import pyarrow as pa
 # ("Cannot yet unify dictionaries with nulls"); 0 is no real year or month, so it cannot
 # collide with data, and `published_date` stays null in those rows.
 UNDATED_PARTITION = (0, 0)
+
+
+def partition_of(published_date: dt.date | None) -> tuple[int, int]:
+    """(year, month) of a date; undated rows go to the documented year=0/month=0 partition."""
+    if published_date is None:
+        return UNDATED_PARTITION
+    return published_date.year, published_date.month
+
+
+def partition_dir(partition: tuple[int, int] | None) -> str:
+    if partition is None:
+        return ""
+    year, month = partition
+    return f"year={year}/month={month}/"
 
 
 class Dataset(NamedTuple):
@@ -84,7 +99,7 @@ ENTITIES = Dataset(
             pa.field("canonical", pa.string(), nullable=False),
             pa.field("canonical_label", pa.string(), nullable=False),
             pa.field("published_date", pa.date32()),
-            # GPE and LOC mentions resolved to a place (transforms/places.py); null otherwise.
+            # GPE and LOC mentions resolved to a place (transforms/tagging/places.py); null otherwise.
             pa.field("country_code", pa.string()),
             pa.field("place_id", pa.string()),
             pa.field("place_name", pa.string()),
@@ -264,7 +279,7 @@ STORIES = Dataset(
 )
 
 # Derived from `entities` in the Beam graph for every partition a run touches
-# (transforms/rollups.py, transforms/corpus_names.py).
+# (transforms/corpus/rollups.py, transforms/corpus/names.py).
 ROLLUPS = (ARTICLE_ENTITIES, ENTITY_DAILY, ENTITY_PAIRS_DAILY, PLACE_DAILY, ENTITY_NAMES)
 
 # Not a dataset for readers: the state of an output version, one row per input file it holds
@@ -288,7 +303,7 @@ INPUT_FILES = Dataset(
 DATASETS: dict[str, Dataset] = {
     d.name: d for d in (ARTICLES, ENTITIES, ERRORS, DUPLICATES, SIGNATURES, STORY_PAIRS)
 }
-# Recomputed as a whole by every run that runs the graph (transforms/stories.py).
+# Recomputed as a whole by every run that runs the graph (transforms/corpus/stories.py).
 WHOLE = (STORIES,)
 # Everything a version holds, as readers see it.
 ALL_DATASETS: dict[str, Dataset] = {

@@ -71,8 +71,8 @@ def corpus(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def tagger():
-    from transforms.taggers.spacy_models import DEFAULT_MODEL
-    from transforms.taggers.spacy_vader import load_model as load_tagger
+    from transforms.tagging.spacy_models import DEFAULT_MODEL
+    from transforms.tagging.spacy_vader import load_model as load_tagger
 
     return load_tagger(DEFAULT_MODEL)
 
@@ -88,7 +88,7 @@ def _model_cache(tmp_path_factory):
     (subprocesses started by tests inherit the variable)."""
     import os
 
-    from transforms.language import CACHE_DIR_ENV
+    from transforms.cache import CACHE_DIR_ENV
 
     previous = os.environ.get(CACHE_DIR_ENV)
     os.environ[CACHE_DIR_ENV] = str(tmp_path_factory.mktemp("newsbeam-cache"))
@@ -145,3 +145,14 @@ def published_copy(published_corpus, tmp_path, monkeypatch) -> Published:
     shutil.copytree(published_corpus.root, root, symlinks=True)
     monkeypatch.chdir(root)
     return Published(root, published_corpus.stdout)
+
+
+@pytest.fixture()
+def profile(tmp_path):
+    """The runner profile of the runner `TestPipeline` runs on (Beam's in-process one), as the
+    command would choose it: its spill files below `tmp_path`."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from transforms.runner import profile_for
+
+    return profile_for(PipelineOptions([]), str(tmp_path / "staging"))

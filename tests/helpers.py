@@ -20,7 +20,7 @@ DATASET_NAMES = tuple(ALL_DATASETS)  # every dataset a version holds
 def fresh_cache(cached, tmp_path: Path, monkeypatch) -> Iterator[Path]:
     """For a fixture: `cached`'s per-process cache emptied before and after, and the cache
     directory (`NEWSBEAM_CACHE_DIR`) moved to an empty `tmp_path / "cache"`, which it yields."""
-    from transforms.language import CACHE_DIR_ENV
+    from transforms.cache import CACHE_DIR_ENV
 
     monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
     cached.cache_clear()

@@ -1,5 +1,5 @@
 """Generated copies of sample articles written for newsbeam, the way news gets republished,
-with the stories they belong to. Used by tests/transforms/test_stories.py,
+with the stories they belong to. Used by tests/transforms/corpus/test_stories.py,
 tests/pipelines/test_stories.py and benchmarks/stories.py."""
 
 from __future__ import annotations

@@ -1,13 +1,11 @@
-"""What the pipeline does to each record, by role.
+"""What the pipeline does to each record, by role (one folder each):
 
-- Stages, one composite PTransform each: `read.ReadRawFiles`, `parse.ParseArticles`,
-  `dedupe.DropDuplicates`, `published.ReadPublishedArticles`, `tag.TagArticles`,
-  `stories.GroupStories`, `corpus_names.ResolveCorpusNames`, `rollups.DeriveRollups`, `write.WriteDataset`.
-- Parsing helpers (plain functions, tested without Beam): `decode`, `normalize`, `headers`,
-  `documents`, `fields`, `dates`, `language`, `errors`; entity keys within an article
-  (titles, the label and alias tables): `canonical`.
-- Models behind a contract: `taggers` (`ArticleTagger`, `SpacyVaderTagger`); the gazetteer
-  and place resolution: `places`.
-- Limits on hostile input: `limits`.
-- Runner workarounds, each with its reason: `runner_compat`.
+- `io`: raw files in, published articles back in, datasets out.
+- `parsing`: bytes to a `ParsedArticle` (the stage and its plain functions).
+- `tagging`: the tagger contract, spaCy + VADER, entity keys, places.
+- `corpus`: the corpus-wide steps (dedupe, stories, corpus names, rollups).
+- `runner`: the seam between the graph and the runner that executes it, and the measures one
+  runner needs (the local runner's spill files, coders, collector settings).
+
+Shared by several: `errors` (error codes, `InputError`), `cache` (the cache directory).
 """

@@ -11,7 +11,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
-from transforms.language import cache_dir, write_cache_file
+from transforms.cache import cache_dir, write_cache_file
 
 SENTIMENT_NOTE = (
     "Sentiment is VADER's compound score (−1 most negative, +1 most positive) of each sentence. "

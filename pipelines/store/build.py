@@ -35,10 +35,10 @@ from schemas import (
     Dataset,
     file_of,
 )
-from transforms.checkpoints import pause_point
-from transforms.published import repoint
-from transforms.stories import STORIES_MARKER
-from transforms.write import write_empty, write_table
+from transforms.corpus.stories import STORIES_MARKER
+from transforms.io.published import repoint
+from transforms.io.write import write_empty, write_table
+from transforms.runner.checkpoints import pause_point
 
 TOUCHED = "_touched"  # below a run's staging directory: the partitions whose rollups it made
 RESTORIED = "_restoried"  # ... the partitions whose articles it re-emitted (stories changed)
@@ -149,8 +149,8 @@ def dropped_article_ids(previous: Path, drop_files: frozenset[str]) -> set[str]:
 def carry_previous(previous: Path, target: Path, plan: Plan, staged: Path) -> None:
     """The published rows this run keeps (the rollups are handled by `place_rollups`). The
     run re-emits every kept mention of the partitions it touched (with their corpus-level
-    keys, transforms/corpus_names.py) and every kept article of the partitions whose stories
-    changed (transforms/stories.py): those partitions are not carried."""
+    keys, transforms/corpus/names.py) and every kept article of the partitions whose stories
+    changed (transforms/corpus/stories.py): those partitions are not carried."""
     drop = plan.drop_files
     dropped_ids = dropped_article_ids(previous, drop)
     _carry(ARTICLES, previous, target, _file_mask(drop, "source_path"), plan.renames,

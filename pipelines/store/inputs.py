@@ -26,7 +26,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from schemas import INPUT_FILES, InputFile, schema_fingerprint
-from transforms.read import not_readable_reason
+from transforms.io.read import not_readable_reason
 
 _CHUNK = 1 << 20
 

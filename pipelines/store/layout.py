@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from schemas import ALL_DATASETS
-from transforms.checkpoints import pause_point
+from transforms.runner.checkpoints import pause_point
 
 STAGING = "_staging"
 VERSIONS = "_versions"

@@ -10,10 +10,10 @@ import apache_beam as beam
 from pipelines.counts import balance_problems, counts_from_metrics
 from pipelines.job import RunManifest, report
 from schemas import ARTICLES, ENTITIES
-from tests.transforms.test_stories import _article
-from tests.transforms.test_write import _mention
-from transforms.runner_compat import pipeline_counters
-from transforms.write import WriteDataset
+from tests.transforms.corpus.test_stories import _article
+from tests.transforms.io.test_write import _mention
+from transforms.io.write import WriteDataset
+from transforms.runner import pipeline_counters
 
 DAY = dt.date(2019, 1, 10)
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
-import sys
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import write_corpus
 from tests.helpers import command, run_pipeline, snapshot
+from transforms.runner.checkpoints import PAUSE_ENV
 
 pytestmark = pytest.mark.cluster
 
@@ -45,35 +48,43 @@ def test_dask_runner_gives_the_same_rows_as_the_local_run(tmp_path, cluster, run
     assert len(ours["entities"]) > 10 and len(ours["errors"]) == 4
 
 
-# The command with every compacted accumulator spilled to a file (runner_compat.SPILL_BYTES).
-SPILL_EVERY_ACCUMULATOR = (
-    "import sys, transforms.runner_compat as compat; compat.SPILL_BYTES = 0; "
-    "from pipelines.tag_articles import run; sys.exit(run())"
-)
+def _run_and_list_staged_spill_files(args: tuple[str, ...]) -> list[str]:
+    """Runs the command, paused just before it publishes (the graph has run, the staging area
+    is whole), and returns the spill files staged there by then; then lets it finish."""
+    env = {**os.environ, PAUSE_ENV: "publish"}
+    process = subprocess.Popen(
+        command(*args), stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env
+    )
+    for line in process.stderr:
+        if line.startswith("newsbeam-paused-at publish"):
+            break
+    output = Path(args[args.index("--output") + 1])
+    spilled = sorted(p.name for p in (output / "_staging").rglob("*.spill"))
+    process.send_signal(signal.SIGUSR1)
+    tail = process.stderr.read()
+    assert process.wait() == 0, tail[-3000:]
+    return spilled
 
 
 def test_dask_runner_groups_stories_and_names_like_the_local_run_incrementally(tmp_path, cluster):
     """Stories and corpus-level names, a full run then an incremental one that bridges two
-    stories (published articles rewritten): the same rows on both runners. On Dask every
-    partial accumulator (rollups, names, resolver, LSH bands, stories) crosses as a spill file,
-    locally none does (this corpus' are all small)."""
+    stories (published articles rewritten): the same rows on both runners. The local runner
+    stages spill files (its profile); the DaskRunner's run, plain Beam, none."""
     from tests.story_corpus import write_raw
 
     first = {"bridge-a.txt", "bridge-c.txt", "flood.txt", "flood-dateline.txt"}
-    outputs = {}
+    outputs, spilled = {}, {}
     for name, extra in (("local", ()), ("dask", ("--runner", "DaskRunner",
                                                   "--dask_client_address", cluster))):  # fmt: skip
         raw = tmp_path / f"raw-{name}"
-        for names in (first, None):
-            write_raw(raw, names)
-            args = ("--input", str(raw), "--output", str(tmp_path / name), *extra)
-            result = subprocess.run(
-                [sys.executable, "-c", SPILL_EVERY_ACCUMULATOR, *args]
-                if name == "dask" else command(*args),
-                capture_output=True, text=True, timeout=600, check=False,
-            )  # fmt: skip
-            assert result.returncode == 0, result.stderr[-3000:]
+        write_raw(raw, first)
+        args = ("--input", str(raw), "--output", str(tmp_path / name), *extra)
+        result = run_pipeline(*args)
+        assert result.returncode == 0, result.stderr[-3000:]
+        write_raw(raw, None)
+        spilled[name] = _run_and_list_staged_spill_files(args)
         outputs[name] = snapshot(tmp_path / name, drop_volatile=True)
+    assert spilled["dask"] == [] and len(spilled["local"]) >= 1
     for dataset, rows in outputs["local"].items():
         if dataset in ("articles", "errors", "duplicates"):  # source paths differ by raw dir
             rows = [r.replace("raw-local", "raw-dask") for r in rows]

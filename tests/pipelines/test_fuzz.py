@@ -13,7 +13,7 @@ import pytest
 from benchmarks.render import RENDERERS
 from schemas import ErrorRecord
 from tests.helpers import run_pipeline
-from transforms.parse import parse_file
+from transforms.parsing.parse import parse_file
 
 pytestmark = pytest.mark.e2e
 

@@ -11,10 +11,10 @@ import pytest
 
 from pipelines.config import UsageError, parse_config
 from pipelines.config import spacy_models as _models
-from transforms import tag
-from transforms.parse import parse_article
-from transforms.taggers.spacy_models import DEFAULT_MODEL, load_nlp, model_id, model_meta_id
-from transforms.taggers.spacy_vader import SpacyVaderTagger, tag_articles
+from transforms.parsing.parse import parse_article
+from transforms.tagging import tag
+from transforms.tagging.spacy_models import DEFAULT_MODEL, load_nlp, model_id, model_meta_id
+from transforms.tagging.spacy_vader import SpacyVaderTagger, tag_articles
 
 
 def test_spacy_model_option_maps_languages():
@@ -89,7 +89,7 @@ def test_tagging_workers_log_progress(taggers, caplog, monkeypatch):
     fn = tag._TagArticlesFn(SpacyVaderTagger((("en", DEFAULT_MODEL),)), "run-1")
     fn.setup()
     article = parse_article("a.txt", b"Visit\n\nBarack Obama visited Kenya on Monday.")
-    with caplog.at_level(logging.INFO, logger="transforms.tag"):
+    with caplog.at_level(logging.INFO, logger="transforms.tagging.tag"):
         outputs = list(fn.process([article]))
     assert [tag_ for tag_, _ in outputs].count("articles") == 1
     assert "tagged 1 articles, 6 words" in caplog.text

@@ -18,7 +18,7 @@ import pytest
 from pipelines import report
 from pipelines.reporting import queries
 from schemas import ALL_DATASETS, Dataset
-from transforms.write import write_table
+from transforms.io.write import write_table
 
 D1, D2, D3 = dt.date(2019, 3, 4), dt.date(2019, 3, 5), dt.date(2019, 4, 2)
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

@@ -17,7 +17,7 @@ from schemas import (
     STORY_PAIRS,
     Dataset,
 )
-from transforms.write import write_table
+from transforms.io.write import write_table
 
 D1, D2 = dt.date(2019, 1, 5), dt.date(2019, 2, 7)
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

@@ -1,0 +1,159 @@
+"""Corpus-level names: one label per name, lone surnames linked across articles, and an
+incremental run that rewrites the partitions whose names now resolve differently."""
+
+import collections
+import datetime as dt
+
+import apache_beam as beam
+import pyarrow as pa
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from schemas import ENTITIES, ENTITY_NAMES, EntityMention
+from transforms.corpus.names import (
+    NameResolver,
+    ResolveCorpusNames,
+    article_names,
+    corpus_labels,
+    resolve_corpus,
+    surname_links,
+)
+from transforms.io.write import write_table
+
+DEC, JAN = dt.date(2018, 12, 5), dt.date(2019, 1, 10)
+
+
+def _m(article, name, label, date, start=0, method="as_written") -> EntityMention:
+    return EntityMention(article, "body", name, label, start, start + 1, 0, 0, None, name, label,
+                         date, canonical_method=method, article_canonical=name,
+                         article_label=label)  # fmt: skip
+
+
+def test_corpus_label_needs_support_and_a_two_thirds_majority():
+    counts = {
+        "labour": collections.Counter(ORG=150, PERSON=62),  # 0.71: ORG
+        "jordan": collections.Counter(GPE=3, PERSON=2),  # 0.6: no clear majority
+        "acme": collections.Counter(ORG=2, PERSON=1),  # 0.67 but only 2 mentions
+        "mars": collections.Counter(LOC=4, PERSON=1, DATE=40),  # DATE is not a name label
+        "paris": collections.Counter(GPE=9),  # one label: nothing to reconcile
+    }
+    assert corpus_labels(counts) == {"labour": "ORG", "mars": "LOC"}
+
+
+def test_surname_links_to_the_full_name_with_ninety_percent_of_the_month():
+    full = {
+        (DEC, "tony blair", "PERSON"): 9,
+        (DEC, "cherie blair", "PERSON"): 1,  # 9 of 10: links
+        (JAN, "tony blair", "PERSON"): 3,
+        (JAN, "cherie blair", "PERSON"): 1,  # 3 of 4: stays apart
+        (DEC, "george bush", "ORG"): 5,  # ORG in its articles, PERSON across the corpus
+        (JAN, "kate bush", "PERSON"): 1,  # January: one article is too little support
+    }
+    full = {((d.year, d.month), n, lab): a for (d, n, lab), a in full.items()}
+    links = surname_links(full, {"george bush": "PERSON"})
+    assert links == {((2018, 12), "blair"): "tony blair", ((2018, 12), "bush"): "george bush"}
+
+
+def test_resolver_applies_labels_then_links_only_lone_as_written_surnames():
+    resolver = NameResolver(
+        {"labour": "ORG", "blair": "PERSON"}, {((2018, 12), "blair"): "tony blair"}
+    )
+    assert resolver.final((2018, 12), "labour", "PERSON", "as_written") == (
+        "labour",
+        "ORG",
+        "as_written",
+    )
+    assert resolver.final((2018, 12), "blair", "ORG", "as_written") == (
+        "tony blair",
+        "PERSON",
+        "corpus",
+    )
+    assert resolver.final((2019, 1), "blair", "PERSON", "as_written") == (
+        "blair",
+        "PERSON",
+        "as_written",
+    )
+    assert resolver.final((2018, 12), "blair", "PERSON", "alias") == ("blair", "PERSON", "alias")
+    assert resolver.final((2018, 12), "2018", "DATE", "as_written") == (
+        "2018",
+        "DATE",
+        "as_written",
+    )
+
+
+# Published: December names "Labour" as a PERSON twice, January is untouched by the run.
+PUBLISHED = {
+    "2018/12": [_m("d1", "labour", "PERSON", DEC), _m("d2", "labour", "PERSON", DEC)],
+    "2019/1": [_m("j1", "oslo", "GPE", JAN)],
+}
+# The run adds four January articles that name Labour as an ORG (4 of 6 mentions: ORG).
+NEW = [[_m(f"n{i}", "labour", "ORG", JAN), _m(f"n{i}", "oslo", "GPE", JAN, 5)] for i in range(4)]
+
+
+def _publish(root):
+    for month, mentions in PUBLISHED.items():
+        for dataset, rows in (
+            (ENTITIES, mentions),
+            (ENTITY_NAMES, [n for m in mentions for n in article_names([m])]),
+        ):
+            directory = root / dataset.name / f"year={month[:4]}" / f"month={month[5:]}"
+            directory.mkdir(parents=True)
+            table = pa.Table.from_pylist([r._asdict() for r in rows], schema=dataset.schema)
+            write_table(table, str(directory / "part-p.parquet"))
+
+
+def test_incremental_run_rewrites_the_partitions_whose_names_now_resolve_differently(
+    tmp_path, profile
+):
+    _publish(tmp_path / "previous")
+    every = [*PUBLISHED["2018/12"], *PUBLISHED["2019/1"], *(m for ms in NEW for m in ms)]
+    expected = resolve_corpus(every)  # what a full run over everything gives
+    assert {m.canonical_label for m in expected if m.canonical == "labour"} == {"ORG"}
+    with TestPipeline() as pipeline:
+        names = (
+            pipeline | "New" >> beam.Create(NEW),
+            pipeline | "Dropped" >> beam.Create([]),
+        ) | ResolveCorpusNames(str(tmp_path / "previous"), profile=profile)
+        mentions = names.mentions | beam.FlatMap(lambda ms: ms)
+        assert_that(mentions, equal_to(expected), label="CheckMentions")
+        # December was not touched by the new files, but its names changed label
+        assert_that(names.partitions, equal_to([(2019, 1), (2018, 12)]), label="CheckPartitions")
+        rows = names.entity_names | "FlatNames" >> beam.FlatMap(lambda rs: rs)
+        assert_that(
+            rows
+            | beam.Map(
+                lambda r: (
+                    r.published_date,
+                    r.article_canonical,
+                    r.article_label,
+                    r.articles,
+                    r.mentions,
+                )
+            ),
+            equal_to(
+                [
+                    (DEC, "labour", "PERSON", 2, 2),
+                    (JAN, "labour", "ORG", 4, 4),
+                    (JAN, "oslo", "GPE", 5, 5),
+                ]
+            ),
+            label="CheckNames",
+        )
+
+
+def test_full_run_resolves_like_the_in_process_function(profile):
+    every = [m for ms in NEW for m in ms] + [_m("b1", "tony blair", "PERSON", JAN),
+             _m("b2", "tony blair", "PERSON", JAN), _m("b3", "blair", "PERSON", JAN)]  # fmt: skip
+    expected = resolve_corpus(every)
+    assert [(m.canonical, m.canonical_method) for m in expected if m.article_id == "b3"] == [
+        ("tony blair", "corpus")
+    ]
+    by_article = collections.defaultdict(list)
+    for m in every:
+        by_article[m.article_id].append(m)
+    with TestPipeline() as pipeline:
+        names = (
+            pipeline | "New" >> beam.Create(list(by_article.values())),
+            pipeline | "Dropped" >> beam.Create([]),
+        ) | ResolveCorpusNames(None, profile=profile)
+        assert_that(names.mentions | beam.FlatMap(lambda ms: ms), equal_to(expected))

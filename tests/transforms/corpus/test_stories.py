@@ -1,0 +1,124 @@
+"""Stories: shingles, exact Jaccard, groups, and `GroupStories` in a real Beam pipeline giving
+what comparing every pair gives."""
+
+import datetime as dt
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from schemas import Article, Signature
+from tests.story_corpus import corpus
+from transforms.corpus.stories import (
+    GroupStories,
+    _likely,
+    estimated_jaccard,
+    group_stories,
+    jaccard,
+    minhash,
+    shingles,
+    sketch,
+    stories_in_process,
+)
+
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def _article(article_id: str, body: str, date=dt.date(2019, 1, 10), title="t", source="s"):
+    return Article(article_id, f"{article_id}.txt", title, date, None, (), source, None, None,
+                   "date_line", (), body, 1, 1, 0, None, None, None, None, None, (), "m", "v",
+                   "r", NOW)  # fmt: skip
+
+
+def test_shingles_are_lower_cased_word_five_grams_whatever_the_punctuation():
+    assert shingles("The Mayor said: “We’ll open it.”") == shingles('the mayor said "we\'ll open it"')
+    assert shingles("one two three four five six") == {"one two three four five",
+                                                      "two three four five six"}  # fmt: skip
+    assert shingles("too short") == {"too short"}
+    assert shingles("...") == frozenset()
+
+
+def test_exact_jaccard():
+    a, b = frozenset("abcd"), frozenset("bcde")
+    assert jaccard(a, b) == 3 / 5
+    assert jaccard(frozenset(), frozenset()) == 0.0
+
+
+def test_sketch_estimate_follows_the_exact_jaccard():
+    """8-bit sketches of 128 MinHash values: within 0.15 of the exact value over a range of
+    overlaps (a standard deviation is 0.044 at 0.5), and the same text estimates 1.0."""
+    words = [f"w{i}" for i in range(400)]
+    base = shingles(" ".join(words))
+    assert estimated_jaccard(sketch(minhash(base)), sketch(minhash(base))) == 1.0
+    assert len(sketch(minhash(base))) == 128
+    for keep in (400, 300, 200, 100, 20):
+        other = shingles(" ".join(words[:keep] + [f"x{i}" for i in range(400 - keep)]))
+        exact = jaccard(base, other)
+        estimate = estimated_jaccard(sketch(minhash(base)), sketch(minhash(other)))
+        assert abs(estimate - exact) < 0.15, (keep, exact, estimate)
+
+
+def test_candidates_whose_sketches_clearly_disagree_are_not_compared():
+    """A band collision between unrelated articles is dropped before any body is read; a
+    copy with one sentence changed stays a candidate."""
+    words = [f"w{i}" for i in range(300)]
+    texts = {
+        "original": " ".join(words),
+        "copy": " ".join(words[:290] + ["changed"] * 10),
+        "unrelated": " ".join(f"u{i}" for i in range(300)),
+    }
+    sketches = {k: sketch(minhash(shingles(t))) for k, t in texts.items()}
+    band = (7, [("copy", "original"), ("original", "unrelated"), ("copy", "unrelated")])
+    assert list(_likely(band, sketches)) == [("copy", "original")]
+
+
+def _member(article_id, date, title=None, source=None):
+    return Signature(article_id, date, title, source, ())
+
+
+def test_groups_are_connected_and_named_by_their_smallest_article_id():
+    jan, feb = dt.date(2019, 1, 2), dt.date(2019, 2, 1)
+    members = [_member("c", jan, "Third", "x"), _member("b", feb, "Second", "y"),
+               _member("a", feb, "First", "x"), _member("d", None, "Alone")]  # fmt: skip
+    result = group_stories(members, [("b", "c"), ("a", "b")])
+    assert result.story_of == {"a": "a", "b": "a", "c": "a", "d": "d"}
+    story = result.stories[0]
+    assert story.article_ids == ("a", "b", "c")
+    assert (story.first_date, story.last_date, story.articles) == (jan, feb, 3)
+    assert story.headline == "Third"  # the earliest member's title, not the smallest id's
+    assert story.sources == ("x", "y")
+
+
+def test_generated_copies_form_exactly_the_expected_stories():
+    files, groups = corpus()
+    articles = [_article(name, body, title=title) for name, (title, body) in files.items()]
+    result, pairs = stories_in_process(articles)
+    found = {frozenset(s.article_ids) for s in result.stories if s.articles > 1}
+    assert found == {frozenset(g) for g in groups}
+    assert len(result.stories) == len(files) - sum(len(g) - 1 for g in groups)
+    by_pair = {(p.article_id_a, p.article_id_b): p.jaccard for p in pairs}
+    assert by_pair[("bridge-a.txt", "bridge-c.txt")] == pytest.approx(0.673, abs=0.001)  # apart
+    assert all(j < 0.5 for j in [by_pair.get(("flood-analysis.txt", "flood.txt"), 0.0)])
+
+
+@pytest.mark.parametrize("threshold", [0.8, 0.9])
+def test_group_stories_in_beam_equals_comparing_every_pair(tmp_path, threshold, profile):
+    files, _ = corpus()
+    articles = [_article(name, body, title=title) for name, (title, body) in files.items()]
+    expected, pairs = stories_in_process(articles, threshold)
+    with TestPipeline() as pipeline:
+        out = (
+            pipeline | "Articles" >> beam.Create(articles),
+            pipeline | "Dropped" >> beam.Create([]),
+        ) | GroupStories(threshold, str(tmp_path), profile=profile)
+        assert_that(out["stories"], equal_to([expected.stories]), label="CheckStories")
+        assert_that(out["story_pairs"], equal_to(pairs), label="CheckPairs")
+        assert_that(
+            out["articles"] | beam.Map(lambda a: (a.article_id, a.story_id)),
+            equal_to(list(expected.story_of.items())),
+            label="CheckArticles",
+        )
+    at_09 = {frozenset(s.article_ids) for s in expected.stories if s.articles > 1}
+    if threshold == 0.9:  # the paragraph-dropped copy (0.89) and the bridge (0.82) fall apart
+        assert frozenset({"bridge-a.txt", "bridge-b.txt", "bridge-c.txt"}) not in at_09

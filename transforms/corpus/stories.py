@@ -1,0 +1,518 @@
+"""Stories: republished and lightly edited copies of one article grouped, in the Beam graph
+(`GroupStories`), so that counts do not double when a story is republished.
+
+Two articles are the same story when the Jaccard similarity of their bodies' word 5-shingles
+(lower-cased words, so punctuation and typographic quotes do not matter) is at least the
+threshold (`--story-threshold`, default 0.8); a story is a connected group. Candidates come
+from MinHash (`rensa`, 128 permutations) with LSH banding (32 bands of 4 rows: a pair at
+Jaccard 0.8 shares a band with probability 1 - 5e-8, at 0.7 0.9998, at 0.5 0.87); every
+candidate whose signatures clearly disagree is dropped first (8-bit MinHash estimate under 0.3:
+a pair at Jaccard 0.5 is dropped so with probability 2e-6, at 0.6 3e-12), and every other
+candidate is confirmed on the exact shingle sets, so the threshold means what it says and a pair
+under 0.5 never shares a story. Without that filter, chance band collisions between unrelated
+articles grow with the square of the corpus (14,116 candidates among 2,000 benchmark articles,
+none over 0.2), and each would be compared on the bodies. `story_id` is the smallest
+`article_id` of the group: it does not depend on the order articles arrive in.
+
+What is kept between runs: `signatures` (each article's MinHash, date, title and source: a new
+article is matched against everything published without re-reading bodies), `story_pairs`
+(every candidate pair with exact Jaccard >= 0.5, so a changed threshold needs no bodies) and
+`stories` (recomputed as a whole by every run). A published article whose story changes (a
+new article joins or bridges its story, or a member is dropped) is rewritten: the run
+re-emits every published article of its partition with the new `story_id`, and touches the
+partition, so its entities and rollups are recomputed too.
+"""
+
+from __future__ import annotations
+
+import collections
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import NamedTuple
+
+import apache_beam as beam
+import numpy as np
+import pyarrow.parquet as pq
+import rensa
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+from apache_beam.pvalue import AsDict, AsSingleton
+
+from schemas import (
+    ARTICLES,
+    SIGNATURES,
+    STORIES,
+    STORY_PAIRS,
+    Article,
+    Signature,
+    Story,
+    StoryPair,
+    file_of,
+    partition_dir,
+    partition_of,
+)
+from transforms.io.published import published_files, repoint
+from transforms.io.write import write_marker
+from transforms.runner import Outputs, RunnerProfile
+
+SHINGLE_WORDS = 5
+NUM_PERM, BANDS, ROWS = 128, 32, 4
+SEED = 20261126
+DEFAULT_THRESHOLD = 0.8
+MIN_KEPT_JACCARD = 0.5  # pairs at or above are kept in story_pairs; below, never one story
+MIN_ESTIMATE = 0.3  # candidates whose 8-bit MinHash estimate is lower are not compared
+_WORD = re.compile(r"\w+")
+
+Partition = tuple[int, int]
+
+
+def shingles(body: str) -> frozenset[str]:
+    """The body's lower-cased word 5-shingles (a shorter body: its words as one shingle)."""
+    words = _WORD.findall(body.casefold())
+    if len(words) < SHINGLE_WORDS:
+        return frozenset([" ".join(words)]) if words else frozenset()
+    return frozenset(" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - 4))
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def minhash(shingle_set: Iterable[str]) -> tuple[int, ...]:
+    sketch = rensa.RMinHash(num_perm=NUM_PERM, seed=SEED)
+    sketch.update(sorted(shingle_set))
+    return tuple(sketch.digest())
+
+
+def sketch(signature: tuple[int, ...]) -> bytes:
+    """The lowest 8 bits of each MinHash value (b-bit MinHash, Li & Koenig 2010): 128 bytes per
+    article, enough to tell a chance band collision from a likely copy."""
+    return bytes(value & 0xFF for value in signature)
+
+
+def estimated_jaccard(a: bytes, b: bytes) -> float:
+    """Jaccard estimated from two sketches: the share of agreeing bytes, less the 1/256 that
+    agree by chance."""
+    agree = np.count_nonzero(np.frombuffer(a, np.uint8) == np.frombuffer(b, np.uint8)) / len(a)
+    return (agree - 1 / 256) / (1 - 1 / 256)
+
+
+def band_keys(signature: tuple[int, ...]) -> list[tuple[int, tuple[int, ...]]]:
+    return [(band, signature[band * ROWS : (band + 1) * ROWS]) for band in range(BANDS)]
+
+
+def signature_of(article: Article) -> Signature:
+    return Signature(article.article_id, article.published_date, article.title,
+                     article.source_name, minhash(shingles(article.body)))  # fmt: skip
+
+
+class StoryResult(NamedTuple):
+    """Every article's story, and the `stories` rows."""
+
+    story_of: dict[str, str]
+    stories: list[Story]
+
+
+def _first_key(member: Signature) -> tuple:
+    date = member.published_date
+    return (date is None, date.toordinal() if date else 0, member.article_id)
+
+
+def group_stories(members: Iterable[Signature], edges: Iterable[tuple[str, str]]) -> StoryResult:
+    """Connected groups of `members` joined by `edges`; story_id = the smallest article_id."""
+    by_id = {m.article_id: m for m in members}
+    parent = {article_id: article_id for article_id in by_id}
+
+    def root(node: str) -> str:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for a, b in edges:
+        if a in parent and b in parent:
+            ra, rb = root(a), root(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[str, list[Signature]] = collections.defaultdict(list)
+    for article_id in by_id:
+        groups[root(article_id)].append(by_id[article_id])
+    story_of, stories = {}, []
+    for group in groups.values():
+        ids = sorted(m.article_id for m in group)
+        story_id = ids[0]
+        for article_id in ids:
+            story_of[article_id] = story_id
+        dates = sorted(m.published_date for m in group if m.published_date is not None)
+        first = min(group, key=_first_key)
+        sources = sorted({m.source_name for m in group if m.source_name})
+        stories.append(Story(story_id, dates[0] if dates else None,
+                             dates[-1] if dates else None, len(ids), tuple(sources),
+                             first.title, tuple(ids)))  # fmt: skip
+    stories.sort()
+    return StoryResult(story_of, stories)
+
+
+def stories_in_process(
+    articles: Iterable[Article], threshold: float = DEFAULT_THRESHOLD
+) -> tuple[StoryResult, list[StoryPair]]:
+    """The same grouping over a corpus in memory, with every pair compared (tests)."""
+    articles = sorted(articles, key=lambda a: a.article_id)
+    sets = {a.article_id: shingles(a.body) for a in articles}
+    pairs = []
+    for i, a in enumerate(articles):
+        for b in articles[i + 1 :]:
+            similarity = jaccard(sets[a.article_id], sets[b.article_id])
+            if similarity >= MIN_KEPT_JACCARD:
+                pairs.append(StoryPair(a.article_id, b.article_id, similarity))
+    edges = [(p.article_id_a, p.article_id_b) for p in pairs if p.jaccard >= threshold]
+    return group_stories(map(signature_of, articles), edges), pairs
+
+
+class GroupStoriesFn(beam.CombineFn):
+    """("member", Signature) and ("edge", (a, b)) items of the whole corpus -> StoryResult."""
+
+    def create_accumulator(self):
+        return [], []
+
+    def add_input(self, accumulator, item):
+        kind, value = item
+        accumulator[0 if kind == "member" else 1].append(value)
+        return accumulator
+
+    def merge_accumulators(self, accumulators):
+        members, edges = [], []
+        for other_members, other_edges in accumulators:
+            members.extend(other_members)
+            edges.extend(other_edges)
+        return members, edges
+
+    def extract_output(self, accumulator) -> StoryResult:
+        members, edges = accumulator
+        return group_stories(members, edges)
+
+
+def _read_rows(path: str, dataset, columns: list[str] | None = None) -> list[dict]:
+    with FileSystems.open(path) as handle:
+        table = pq.read_table(handle, schema=dataset.schema, columns=columns)
+    return table.to_pylist()
+
+
+def _read_signatures(path: str) -> Iterator[Signature]:
+    for row in _read_rows(path, SIGNATURES):
+        yield Signature(**{**row, "minhash": tuple(row["minhash"])})
+
+
+def _read_pairs(path: str) -> Iterator[StoryPair]:
+    for row in _read_rows(path, STORY_PAIRS):
+        yield StoryPair(**row)
+
+
+def _read_stories(path: str) -> Iterator[tuple[str, str]]:
+    """(article_id, story_id) of every member of the published stories."""
+    for row in _read_rows(path, STORIES, ["story_id", "article_ids"]):
+        for article_id in row["article_ids"]:
+            yield article_id, row["story_id"]
+
+
+def _bucket_pairs(members: list[tuple[str, bool]]) -> Iterator[tuple[str, str]]:
+    """The pairs of one LSH bucket that involve at least one new article."""
+    members = sorted(set(members))
+    for i, (a, a_new) in enumerate(members):
+        for b, b_new in members[i + 1 :]:
+            if a_new or b_new:
+                yield a, b
+
+
+def _likely(band: tuple[int, list], sketches: Mapping[str, bytes]) -> Iterator[tuple[str, str]]:
+    """A band's candidate pairs whose sketches do not clearly disagree."""
+    for a, b in band[1]:
+        if estimated_jaccard(sketches[a], sketches[b]) >= MIN_ESTIMATE:
+            yield a, b
+
+
+def _not_dropped(pair: StoryPair, dropped: Mapping) -> Iterator[StoryPair]:
+    if pair.article_id_a not in dropped and pair.article_id_b not in dropped:
+        yield pair
+
+
+def _kept_signature(element) -> Iterator[Signature]:
+    _, grouped = element
+    if not any(grouped["dropped"]):
+        yield from grouped["signature"]
+
+
+class _ReadBodiesFn(beam.DoFn):
+    """(partition, [article_id]) -> (article_id, body) of those published articles."""
+
+    def __init__(self, previous: str):
+        self._previous = previous
+
+    def process(self, element) -> Iterator[tuple[str, str]]:
+        partition, wanted = element
+        wanted = set(wanted)
+        pattern = FileSystems.join(self._previous, ARTICLES.name, partition_dir(partition))
+        for metadata in FileSystems.match([pattern + "*.parquet"])[0].metadata_list:
+            for row in _read_rows(metadata.path, ARTICLES, ["article_id", "body"]):
+                if row["article_id"] in wanted:
+                    yield row["article_id"], row["body"]
+
+
+def _pair_with_first(element) -> Iterator[tuple[str, tuple]]:
+    """Pairs keyed by their first article, joined with its body -> keyed by the second."""
+    _, grouped = element
+    for body in grouped["bodies"]:
+        for a, b in grouped["pairs"]:
+            yield b, (a, body)
+
+
+def _confirm(element) -> Iterator[StoryPair]:
+    """Bodies travel, not shingle sets: a shuffle the local runner holds in the driver process
+    keeps one string per article instead of hundreds (driver memory, issue 12)."""
+    b, grouped = element
+    for body in grouped["bodies"]:
+        b_shingles = shingles(body)
+        for a, a_body in grouped["pairs"]:
+            similarity = jaccard(shingles(a_body), b_shingles)
+            if similarity >= MIN_KEPT_JACCARD:
+                yield StoryPair(a, b, similarity)
+
+
+class _RepublishArticlesFn(beam.DoFn):
+    """A partition whose stories changed -> its published articles this run keeps, with their
+    new `story_id` (renamed files re-pointed)."""
+
+    def __init__(self, previous: str, drop_files: frozenset[str], renames: dict[str, str]):
+        self._previous = previous
+        self._drop_files = drop_files
+        self._renames = renames
+        self._republished = Metrics.counter("newsbeam", "articles_republished")
+
+    def process(self, partition: Partition, result: StoryResult) -> Iterator[Article]:
+        pattern = FileSystems.join(self._previous, ARTICLES.name, partition_dir(partition))
+        for metadata in FileSystems.match([pattern + "*.parquet"])[0].metadata_list:
+            for row in _read_rows(metadata.path, ARTICLES):
+                if file_of(row["source_path"]) in self._drop_files:
+                    continue
+                row["source_path"] = repoint(row["source_path"], self._renames)
+                row["header_extra"] = tuple(row["header_extra"] or ())
+                row["story_id"] = result.story_of[row["article_id"]]
+                self._republished.inc()
+                yield Article(**row)
+
+
+def _changed_partitions(signature: Signature, result: StoryResult, before: Mapping):
+    if before.get(signature.article_id) != result.story_of[signature.article_id]:
+        yield partition_of(signature.published_date)
+
+
+def _article_id(article: Article) -> str:
+    return article.article_id
+
+
+def _wanted_body(held: tuple[str, object], wanted: Mapping, profile: RunnerProfile):
+    article_id, handle = held
+    if article_id in wanted:
+        yield article_id, profile.load(handle).body
+
+
+def _with_story(held: tuple[str, object], result: StoryResult, profile: RunnerProfile) -> Article:
+    article = profile.load(held[1])
+    return article._replace(story_id=result.story_of[article.article_id])
+
+
+def _write_marker(_, path: str) -> str:
+    write_marker(path)
+    return path
+
+
+def _member_keys(item):
+    kind, signature = item
+    if signature.minhash and len(set(signature.minhash)) > 1:  # an empty body: no candidates
+        member = (signature.article_id, kind == "new")
+        for band, rows in band_keys(signature.minhash):
+            yield band, (rows, member)
+
+
+def _sketch_of(item) -> tuple[str, bytes]:
+    return item[1].article_id, sketch(item[1].minhash)
+
+
+class BandBucketsFn(beam.CombineFn):
+    """One band's (rows, (article_id, is_new)) items -> the pairs of its buckets that involve a
+    new article (filtered on the 128-byte sketches next, in the same stage).
+
+    A CombineFn per band (partial accumulators compacted, `RunnerProfile.combine`) rather than
+    a GroupByKey per bucket, and ids without sketches in the buckets: a bucket per article and
+    band is the job's largest shuffle, and the local runner keeps shuffles in the driver."""
+
+    def create_accumulator(self) -> dict:
+        return {}
+
+    def add_input(self, accumulator: dict, item) -> dict:
+        rows, member = item
+        accumulator.setdefault(rows, []).append(member)
+        return accumulator
+
+    def merge_accumulators(self, accumulators: Iterable[dict]) -> dict:
+        merged: dict = {}
+        for accumulator in accumulators:
+            for rows, members in accumulator.items():
+                merged.setdefault(rows, []).extend(members)
+        return merged
+
+    def extract_output(self, accumulator: dict) -> list[tuple[str, str]]:
+        return [pair for members in accumulator.values() if len(members) > 1
+                for pair in _bucket_pairs(members)]  # fmt: skip
+
+
+class GroupStories(beam.PTransform):
+    """New articles (tagged) and `dropped` ((article_id, partition) of published articles this
+    run removes) -> `articles` (the new ones, with `story_id`), `republished` (published
+    articles re-emitted with a changed story in their partition: a second writer, so the
+    articles never wait together in a Flatten the local runner materializes),
+    `signatures` and `story_pairs` (this run's rows), `stories` (one list: every story),
+    `result` (a singleton StoryResult, for the rollups' story counts), `partitions` (published
+    partitions whose articles changed story) and `marker` (join it into the last step)."""
+
+    def __init__(self, threshold: float, staging: str, previous: str | None = None,
+                 drop_files: frozenset[str] = frozenset(), renames=None, *,
+                 profile: RunnerProfile):  # fmt: skip
+        super().__init__()
+        self._threshold = threshold
+        self._marker = FileSystems.join(staging, STORIES_MARKER)
+        self._profile = profile
+        self._previous = previous
+        self._drop_files = frozenset(drop_files)
+        self._renames = dict(renames or {})
+        files = (lambda name: published_files(previous, name)) if previous else (lambda _: [])
+        self._files = {d.name: files(d.name) for d in (SIGNATURES, STORY_PAIRS, STORIES)}
+
+    def _published(self, pipeline, dataset, reader, label: str):
+        return (
+            pipeline
+            | f"{label}Files" >> beam.Create(self._files[dataset.name])
+            | f"Read{label}" >> beam.FlatMap(reader)
+        )
+
+    def expand(self, inputs):
+        new_articles, dropped = inputs
+        new = new_articles | "Sign" >> beam.Map(signature_of)
+        # The articles wait for the corpus' stories (in files, on the local runner).
+        held = self._profile.hold(new_articles, "HoldArticles", _article_id)
+        kept = self._kept(new_articles.pipeline, dropped) if self._previous else None
+        new_members = new | "TagNew" >> beam.Map(lambda s: ("new", s))
+        members = new_members if kept is None else (
+            new_members, kept | "TagKept" >> beam.Map(lambda s: ("kept", s))
+        ) | "Members" >> beam.Flatten()  # fmt: skip
+        sketches = members | "Sketches" >> beam.Map(_sketch_of)
+        candidates = (
+            members
+            | "BandKeys" >> beam.FlatMap(_member_keys)
+            | "Buckets" >> beam.CombinePerKey(self._profile.combine(BandBucketsFn()))
+            | "Candidates" >> beam.FlatMap(_likely, AsDict(sketches))
+            | "DistinctCandidates" >> beam.Distinct()
+        )
+        new_pairs = self._confirm(candidates, held, kept)
+        pairs = new_pairs if kept is None else self._with_kept_pairs(new_pairs, dropped)
+        edges = pairs | "Edges" >> beam.FlatMap(
+            lambda p, t: [("edge", (p.article_id_a, p.article_id_b))] if p.jaccard >= t else [],
+            self._threshold,
+        )  # fmt: skip
+        result = (
+            (members | "MemberItems" >> beam.Map(lambda m: ("member", m[1])), edges)
+            | "GroupItems" >> beam.Flatten()
+            | "GroupStories" >> beam.CombineGlobally(self._profile.combine(GroupStoriesFn()))
+        )
+        if kept is None:  # a full run: no published article can change story
+            changed = republished = new_articles.pipeline | "NothingPublished" >> beam.Create([])
+        else:
+            changed, republished = self._republished(kept, result)
+        with_story = self._profile.separate(held, "SeparateSetStory") | "SetStory" >> beam.Map(
+            _with_story, AsSingleton(result), self._profile
+        )
+        return Outputs(
+            {
+                "articles": with_story,
+                "republished": republished,
+                "signatures": new,
+                "story_pairs": new_pairs,
+                "stories": result | "StoryRows" >> beam.Map(lambda r: r.stories),
+                "result": result,
+                "partitions": changed,
+                "marker": result | "MarkStories" >> beam.Map(_write_marker, self._marker),
+            }
+        )
+
+    def _kept(self, pipeline, dropped):
+        """The signatures of the published articles this run keeps."""
+        return (
+            {
+                "signature": self._published(pipeline, SIGNATURES, _read_signatures, "Signatures")
+                | "KeyPublished" >> beam.Map(lambda s: (s.article_id, s)),
+                "dropped": dropped | "KeyDropped" >> beam.Map(lambda d: (d[0], True)),
+            }
+            | "JoinDroppedSignatures" >> beam.CoGroupByKey()
+            | "KeptSignatures" >> beam.FlatMap(_kept_signature)
+        )
+
+    def _with_kept_pairs(self, new_pairs, dropped):
+        """This run's pairs and the published ones between articles it keeps."""
+        dropped_ids = dropped | "DroppedIds" >> beam.Map(lambda d: (d[0], True))
+        return (
+            self._published(new_pairs.pipeline, STORY_PAIRS, _read_pairs, "Pairs")
+            | "KeptPairs" >> beam.FlatMap(_not_dropped, AsDict(dropped_ids)),
+            new_pairs,
+        ) | "AllPairs" >> beam.Flatten()
+
+    def _republished(self, kept, result):
+        """(partitions whose published articles changed story, those articles re-emitted)."""
+        before = self._published(kept.pipeline, STORIES, _read_stories, "Stories")
+        changed = (
+            self._profile.separate(kept, "SeparateChanged")
+            | "StoryChanged" >> beam.FlatMap(_changed_partitions, AsSingleton(result), AsDict(before))
+            | "DistinctChanged" >> beam.Distinct()
+        )  # fmt: skip
+        republished = changed | "Republish" >> beam.ParDo(
+            _RepublishArticlesFn(self._previous or "", self._drop_files, self._renames),
+            AsSingleton(result),
+        )
+        return changed, republished
+
+    def _confirm(self, candidates, held, kept):
+        """Candidate pairs -> StoryPair rows at exact Jaccard >= 0.5 (bodies of published
+        articles, when `kept`, read only for the candidates, by partition)."""
+        wanted = (
+            candidates
+            | "WantedIds" >> beam.FlatMap(lambda pair: pair)
+            | "DistinctWanted" >> beam.Distinct()
+            | "KeyWanted" >> beam.Map(lambda article_id: (article_id, True))
+        )
+        bodies = self._profile.separate(held, "SeparateNew") | "NewWanted" >> beam.FlatMap(
+            _wanted_body, AsDict(wanted), self._profile
+        )
+        if kept is not None:
+            old_bodies = (
+                self._profile.separate(kept, "SeparateKept")
+                | "WantedPublished" >> beam.FlatMap(
+                    lambda s, w: [(partition_of(s.published_date), s.article_id)]
+                    if s.article_id in w else [], AsDict(wanted),
+                )
+                | "ByPartition" >> beam.GroupByKey()
+                | "ReadBodies" >> beam.ParDo(_ReadBodiesFn(self._previous or ""))
+            )  # fmt: skip
+            bodies = (bodies, old_bodies) | "Bodies" >> beam.Flatten()
+        by_first = (
+            {"pairs": candidates | "ByFirst" >> beam.Map(lambda p: (p[0], p)),
+             "bodies": bodies}
+            | "JoinFirst" >> beam.CoGroupByKey()
+            | "PairWithFirst" >> beam.FlatMap(_pair_with_first)
+        )  # fmt: skip
+        return (
+            {"pairs": by_first, "bodies": bodies}
+            | "JoinSecond" >> beam.CoGroupByKey()
+            | "Confirm" >> beam.FlatMap(_confirm)
+        )
+
+
+STORIES_MARKER = "_stories"  # below a run's staging directory: the run recomputed `stories`
