@@ -22,7 +22,7 @@ import yaml
 from transforms.parsing.parse import parse_article
 from transforms.tagging.places import PLACE_LABELS, load_gazetteer, place_key
 from transforms.tagging.spacy_models import DEFAULT_MODEL
-from transforms.tagging.spacy_vader import load_model, tag_articles
+from transforms.tagging.spacy_vader import annotate_articles, load_model
 
 EVAL_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "places_eval.yaml"
 
@@ -32,7 +32,7 @@ def evaluate(path: Path = EVAL_SET) -> dict:
     model = load_model(DEFAULT_MODEL)
     parsed = [parse_article(f"eval-{i}.txt", f"Report {i}\n\n{a['text']}".encode())
               for i, a in enumerate(articles)]  # fmt: skip
-    tagged = list(tag_articles({"en": model, None: model}, parsed, run_id="eval",
+    tagged = list(annotate_articles({"en": model, None: model}, parsed, run_id="eval",
                                processed_at=dt.datetime.now(dt.UTC)))  # fmt: skip
     scored, failures, missed = 0, [], []
     for spec, (_, mentions) in zip(articles, tagged, strict=True):

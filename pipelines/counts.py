@@ -3,7 +3,7 @@
 The graph counts what it reads, parses, tags and writes (`Metrics.counter("newsbeam", ...)`);
 `count_run` turns those counters into the run's numbers and checks that they balance: every
 planned file was read or became a `read` error, every record the graph made was written once.
-On a runner without metrics (the DaskRunner, see transforms/runner/compat.py) the numbers
+On a runner without metrics (the DaskRunner, see transforms/runner/portable.py) the numbers
 come from the staged files instead.
 """
 
@@ -30,6 +30,7 @@ class RunCounts(NamedTuple):
     cross_run_duplicates: int | None  # None when the runner reports no metrics
     files_unaccounted: list[str]
     rows_not_written: dict[str, int] | None = None  # rows Arrow refused, by dataset (transforms/io/write.py)
+    tagging_seconds: float | None = None  # inside the tagger, summed over workers (None: no metrics)
 
     @property
     def input_records(self) -> int:
@@ -49,6 +50,7 @@ class RunCounts(NamedTuple):
             "input_records": self.input_records,
             "errors_by_code": self.errors_by_code,
             "words": self.words,
+            **({"tagging_seconds": self.tagging_seconds} if self.tagging_seconds is not None else {}),
             **({"rows_not_written": self.rows_not_written} if self.rows_not_written else {}),
         }
 
@@ -68,6 +70,7 @@ def counts_from_metrics(counters: dict[str, int]) -> RunCounts:
         words=counters.get("words_tagged", 0),
         cross_run_duplicates=counters.get("cross_run_duplicates", 0),
         files_unaccounted=[],
+        tagging_seconds=counters.get("tagging_ms", 0) / 1000,
         rows_not_written={
             name.removeprefix("rows_rejected_"): n
             for name, n in sorted(counters.items())

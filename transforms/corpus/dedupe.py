@@ -44,7 +44,7 @@ def _id_and_path(article: ParsedArticle) -> tuple[str, str]:
     return article.article_id, article.source_path
 
 
-def pick_canonical(
+def pick_kept_copy(
     articles: Iterable[ParsedArticle], run_id: str
 ) -> tuple[ParsedArticle, list[DuplicateRecord]]:
     """Keeps the article with the smallest source_path (deterministic on every runner)."""
@@ -79,7 +79,7 @@ class _DeduplicateAndBatchFn(beam.DoFn):
                 by_id[article.article_id].append(article)
         unique = []
         for article_id in sorted(by_id):
-            kept, duplicates = pick_canonical(by_id[article_id], self._run_id)
+            kept, duplicates = pick_kept_copy(by_id[article_id], self._run_id)
             if article_id in published:
                 self._published_copies.inc()
                 duplicates.append(

@@ -310,7 +310,7 @@ def _build_rows(
     )
 
 
-def tag_articles(
+def annotate_articles(
     models: Mapping[str | None, LoadedModel],
     articles: Sequence[ParsedArticle],
     *,
@@ -381,7 +381,7 @@ class SpacyVaderTagger(ArticleTagger[SpacyVaderModels]):
         run_id: str,
         processed_at: dt.datetime,
     ) -> Iterator[TaggedArticle]:
-        for article, mentions in tag_articles(
+        for article, mentions in annotate_articles(
             model.by_language, articles, run_id=run_id, processed_at=processed_at,
             aliases=model.aliases, gazetteer=model.gazetteer,
         ):  # fmt: skip

@@ -39,6 +39,9 @@ class _TagArticlesFn(beam.DoFn):
         self._words = Metrics.counter("newsbeam", "words_tagged")
         self._mentions = Metrics.counter("newsbeam", "entity_mentions")
         self._failed = Metrics.counter("newsbeam", "errors_internal")
+        # Time inside the tagger (model and sentiment), summed over workers: the words/s the
+        # run summary prints, apart from the run's fixed cost.
+        self._tagging_ms = Metrics.counter("newsbeam", "tagging_ms")
 
     def setup(self):
         self._model = process_cached(_load, self._tagger)
@@ -66,11 +69,14 @@ class _TagArticlesFn(beam.DoFn):
 
     def _tag(self, articles: Sequence[ParsedArticle]) -> list[TaggedArticle]:
         processed_at = dt.datetime.now(dt.UTC)
-        return list(
+        started = time.perf_counter()
+        tagged = list(
             self._tagger.tag_batch(
                 self._model, articles, run_id=self._run_id, processed_at=processed_at
             )
         )
+        self._tagging_ms.inc(round((time.perf_counter() - started) * 1000))
+        return tagged
 
     def _tag_isolated(self, batch: list[ParsedArticle]) -> Iterator[TaggedArticle | ErrorRecord]:
         """The batch's results; if the batch raises, each article alone, failures as errors."""

@@ -128,7 +128,7 @@ def test_compact_rewrites_a_partition_of_several_files_into_one(tmp_path):
 def test_published_state_readers_stream_the_previous_version(tmp_path):
     previous = _previous(tmp_path)
     assert build.dropped_article_ids(previous, frozenset({"in/b.txt"})) == {"b"}
-    assert build.duplicates_by_canonical(previous) == {"in/c.txt": {"in/c-copy.txt"}}
+    assert build.duplicates_by_kept_copy(previous) == {"in/c.txt": {"in/c-copy.txt"}}
     assert sorted(build.source_files_and_models(previous)) == [
         ("in/a.txt", "m", "v"), ("in/b.txt", "m", "v"), ("in/c.txt", "m", "v"),
     ]  # fmt: skip

@@ -3,15 +3,15 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from schemas import DuplicateRecord, PublishedArticle
-from transforms.corpus.dedupe import DropDuplicates, group_count, pick_canonical
+from transforms.corpus.dedupe import DropDuplicates, group_count, pick_kept_copy
 from transforms.parsing.parse import parse_article
 
 STORY = b"Same story\n\nThe same text under several paths."
 
 
-def test_pick_canonical_keeps_smallest_path():
+def test_pick_kept_copy_keeps_the_smallest_path():
     copies = [parse_article(path, STORY) for path in ("c/x.txt", "a/y.txt", "b/z.txt")]
-    kept, duplicates = pick_canonical(copies, "r")
+    kept, duplicates = pick_kept_copy(copies, "r")
     assert kept.source_path == "a/y.txt"
     assert duplicates == [
         DuplicateRecord(kept.article_id, "b/z.txt", "a/y.txt", "r"),

@@ -15,7 +15,7 @@ from transforms.tagging.entity_keys import (
     normalize_name,
     strip_titles,
 )
-from transforms.tagging.spacy_vader import tag_articles
+from transforms.tagging.spacy_vader import annotate_articles
 
 ALIASES = load_aliases()
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -192,7 +192,7 @@ SAMPLE = (
 def test_sample_shaped_article_gets_expected_canonical_keys(taggers):
     article = parse_article("sample.txt", SAMPLE)
     [(_, mentions)] = list(
-        tag_articles(taggers, [article], run_id="r", processed_at=NOW, aliases=ALIASES)
+        annotate_articles(taggers, [article], run_id="r", processed_at=NOW, aliases=ALIASES)
     )
     keys = {(m.text, m.canonical, m.canonical_label) for m in mentions}
     assert ("Sanders", "sarah huckabee sanders", "PERSON") in keys

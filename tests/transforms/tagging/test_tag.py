@@ -8,7 +8,7 @@ from schemas import Article, ParsedArticle
 from transforms.parsing.parse import parse_article
 from transforms.tagging.base import ArticleTagger, TaggedArticle
 from transforms.tagging.spacy_models import DEFAULT_MODEL, load_nlp
-from transforms.tagging.spacy_vader import SpacyVaderTagger, chunks, tag_articles
+from transforms.tagging.spacy_vader import SpacyVaderTagger, annotate_articles, chunks
 from transforms.tagging.tag import TagArticles
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -16,7 +16,7 @@ NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 def _tag(taggers, *raw: bytes):
     articles = [parse_article(f"{i}.txt", data) for i, data in enumerate(raw)]
-    return list(tag_articles(taggers, articles, run_id="r", processed_at=NOW))
+    return list(annotate_articles(taggers, articles, run_id="r", processed_at=NOW))
 
 
 def test_only_needed_components_run(tagger):
