@@ -73,7 +73,7 @@ def build_pipeline(
     )
     unique = (parsed.articles, published.kept) | "DropDuplicates" >> DropDuplicates(
         run.run_id, batch_size=config.batch_size, expected_articles=len(run.paths),
-        profile=profile,
+        published=run.previous is not None, profile=profile,
     )  # fmt: skip
     tagged = unique.batches | "TagArticles" >> TagArticles(config.tagger(), run.run_id, profile)
     stories = (tagged.articles, published.dropped) | "GroupStories" >> GroupStories(

@@ -64,17 +64,22 @@ RowMask = Callable[[pa.Table], pa.Array | None]  # a keep-mask, or None when eve
 
 
 def _carry(
-    dataset: Dataset, previous: Path, target: Path, keep: RowMask, renames, skip=frozenset()
+    dataset: Dataset, previous: Path, target: Path, keep: RowMask | None, renames,
+    skip=frozenset(),
 ) -> None:
     """Copies one dataset into the new version: link untouched files, rewrite touched ones,
-    leave out the partitions in `skip`."""
+    leave out the partitions in `skip`. With no `keep` mask and no renames (a run that drops
+    and renames nothing) no file is opened."""
     for path in dataset_files(previous, dataset):
         if _partition_of(path, previous, dataset) in skip:
             continue
-        keys = pq.read_table(path, columns=_row_columns(dataset))
-        mask = keep(keys)
         destination = target / path.relative_to(previous)
         destination.parent.mkdir(parents=True, exist_ok=True)
+        if keep is None and not renames:
+            os.link(path, destination)
+            continue
+        keys = pq.read_table(path, columns=_row_columns(dataset))
+        mask = keep(keys) if keep is not None else None
         if mask is None and not _needs_repoint(keys, renames):
             os.link(path, destination)
             continue
@@ -153,16 +158,20 @@ def carry_previous(previous: Path, target: Path, plan: Plan, staged: Path) -> No
     changed (transforms/corpus/stories.py): those partitions are not carried."""
     drop = plan.drop_files
     dropped_ids = dropped_article_ids(previous, drop)
-    _carry(ARTICLES, previous, target, _file_mask(drop, "source_path"), plan.renames,
+
+    def masked(mask: RowMask) -> RowMask | None:
+        return mask if drop else None  # nothing dropped: every mask keeps every row
+
+    _carry(ARTICLES, previous, target, masked(_file_mask(drop, "source_path")), plan.renames,
            skip=marked_partitions(staged, RESTORIED))  # fmt: skip
-    _carry(ENTITIES, previous, target, _id_mask(dropped_ids), {},
+    _carry(ENTITIES, previous, target, masked(_id_mask(dropped_ids)), {},
            skip=marked_partitions(staged, TOUCHED))  # fmt: skip
-    _carry(SIGNATURES, previous, target, _id_mask(dropped_ids), {})
-    _carry(STORY_PAIRS, previous, target, _id_mask(dropped_ids, "article_id_a", "article_id_b"),
-           {})  # fmt: skip
-    _carry(ERRORS, previous, target, _file_mask(drop, "source_path"), plan.renames)
-    _carry(DUPLICATES, previous, target, _file_mask(drop, "source_path", "duplicate_of"),
-           plan.renames)  # fmt: skip
+    _carry(SIGNATURES, previous, target, masked(_id_mask(dropped_ids)), {})
+    _carry(STORY_PAIRS, previous, target,
+           masked(_id_mask(dropped_ids, "article_id_a", "article_id_b")), {})  # fmt: skip
+    _carry(ERRORS, previous, target, masked(_file_mask(drop, "source_path")), plan.renames)
+    _carry(DUPLICATES, previous, target,
+           masked(_file_mask(drop, "source_path", "duplicate_of")), plan.renames)  # fmt: skip
 
 
 def marked_partitions(staged: Path, marker: str) -> set[str]:

@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
+from apache_beam.pvalue import AsDict
 
 from schemas import DuplicateRecord, ParsedArticle, PublishedArticle
 from transforms.runner import RunnerProfile, split_outputs
@@ -83,7 +84,9 @@ class _DeduplicateAndBatchFn(beam.DoFn):
             if article_id in published:
                 self._published_copies.inc()
                 duplicates.append(
-                    DuplicateRecord(article_id, kept.source_path, published[article_id], self._run_id)
+                    DuplicateRecord(
+                        article_id, kept.source_path, published[article_id], self._run_id
+                    )
                 )
             else:
                 unique.append(kept)
@@ -99,15 +102,19 @@ class DropDuplicates(beam.PTransform):
     """ParsedArticle -> `batches` (lists of unique articles) and `duplicates` (DuplicateRecord).
 
     The input is a pair: the parsed articles, and the `PublishedArticle`s the run keeps (empty
-    in a full run). `expected_articles` only sizes the groups; any count gives correct results.
+    in a full run). With `published=True` (an incremental run), only the published articles
+    that share an id with a parsed one join the groups, so the shuffle grows with what is new,
+    not with what is published; the others could only leave their group unchanged.
+    `expected_articles` only sizes the groups; any count gives correct results.
     """
 
     def __init__(self, run_id: str, *, batch_size: int = 64, expected_articles: int = 1,
-                 profile: RunnerProfile):  # fmt: skip
+                 published: bool = False, profile: RunnerProfile):  # fmt: skip
         super().__init__()
         self._run_id = run_id
         self._batch_size = batch_size
         self._groups = group_count(expected_articles, batch_size)
+        self._published = published
         self._profile = profile
 
     def expand(self, inputs):
@@ -116,6 +123,11 @@ class DropDuplicates(beam.PTransform):
         articles = self._profile.hold(articles, "HoldParsed", _id_and_path) | "Held" >> beam.Map(
             _held
         )
+        if self._published:
+            ids = articles | "ParsedIds" >> beam.Map(lambda a: (a.article_id, True))
+            published = published | "CopiedPublished" >> beam.Filter(
+                lambda a, parsed: a.article_id in parsed, AsDict(ids)
+            )
         tagged = (
             (articles, published)
             | "WithPublished" >> beam.Flatten()

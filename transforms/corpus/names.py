@@ -123,17 +123,19 @@ def surname_links(
 
 
 class BuildResolverFn(beam.CombineFn):
-    """`entity_names` rows of the whole corpus -> the `NameResolver`."""
+    """`entity_names` rows of the whole corpus, a list at a time (a partition's or a file's),
+    -> the `NameResolver`."""
 
     def create_accumulator(self):
         return collections.Counter(), collections.Counter()  # (name, label), (month, name, label)
 
-    def add_input(self, accumulator, row: EntityNameDay):
+    def add_input(self, accumulator, rows: Iterable[EntityNameDay]):
         mentions, full_names = accumulator
-        mentions[(row.article_canonical, row.article_label)] += row.mentions
-        if row.article_label in NAME_LABELS and " " in row.article_canonical:
-            key = (partition_of(row.published_date), row.article_canonical, row.article_label)
-            full_names[key] += row.articles
+        for row in rows:
+            mentions[(row.article_canonical, row.article_label)] += row.mentions
+            if row.article_label in NAME_LABELS and " " in row.article_canonical:
+                key = (partition_of(row.published_date), row.article_canonical, row.article_label)
+                full_names[key] += row.articles
         return accumulator
 
     def merge_accumulators(self, accumulators):
@@ -161,8 +163,7 @@ def resolve_corpus(mentions: Iterable[EntityMention]) -> list[EntityMention]:
     fn = BuildResolverFn()
     accumulator = fn.create_accumulator()
     for article in by_article.values():
-        for row in article_names(article):
-            fn.add_input(accumulator, row)
+        fn.add_input(accumulator, article_names(article))
     resolver = fn.extract_output(accumulator)
     return [resolver.resolve(m) for m in mentions]
 
@@ -227,11 +228,18 @@ class _ReadPartitionMentionsFn(beam.DoFn):
                 yield article_id, Rows(mentions)
 
 
-def _read_names(path: str) -> Iterator[tuple[Partition, EntityNameDay]]:
+def _read_names(path: str) -> Iterator[tuple[Partition, list[EntityNameDay]]]:
+    """A published `entity_names` file -> its rows, one list per partition: a run's elements
+    grow with the partitions, not with the names."""
     with FileSystems.open(path) as handle:
         table = pq.read_table(handle, schema=ENTITY_NAMES.schema)
+    by_partition: dict[Partition, list[EntityNameDay]] = {}
     for row in table.to_pylist():
-        yield partition_of(row["published_date"]), EntityNameDay(**row)
+        by_partition.setdefault(partition_of(row["published_date"]), []).append(
+            EntityNameDay(**row)
+        )
+    for partition, rows in by_partition.items():
+        yield partition, Rows(rows)
 
 
 def mention_order(mention: EntityMention) -> tuple:
@@ -254,19 +262,22 @@ def _article_of_parts(element) -> list[EntityMention]:
     return Rows(sorted((m for part in parts for m in part), key=mention_order))
 
 
-def _untouched(element) -> Iterator[EntityNameDay]:
+def _untouched(element) -> Iterator[tuple[Partition, list[EntityNameDay]]]:
     """Published name rows of a partition this run does not touch."""
-    _, grouped = element
+    partition, grouped = element
     if not any(grouped["touched"]):
-        yield from grouped["rows"]
+        for rows in grouped["rows"]:
+            yield partition, rows
 
 
-def _changed(row: EntityNameDay, before: NameResolver, after: NameResolver):
-    """The row's partition, when its name resolves differently now."""
-    partition = partition_of(row.published_date)
-    key = (partition, row.article_canonical, row.article_label, AS_WRITTEN)
-    if before.final(*key) != after.final(*key):
-        yield partition
+def _changed(element, before: NameResolver, after: NameResolver):
+    """The partition, when one of its names resolves differently now."""
+    partition, rows = element
+    for row in rows:
+        key = (partition, row.article_canonical, row.article_label, AS_WRITTEN)
+        if before.final(*key) != after.final(*key):
+            yield partition
+            return
 
 
 def _resolve_article(mentions: list[EntityMention], resolver: NameResolver):
@@ -341,12 +352,12 @@ class ResolveCorpusNames(beam.PTransform):
         )
         before = (
             published_names
-            | "PublishedNameRows" >> beam.Values()
+            | "PublishedNameRows" >> beam.Values()  # lists
             | "ResolverBefore" >> beam.CombineGlobally(self._profile.combine(BuildResolverFn()))
         )
         names = self._names(in_changed, "Changed")
         after = (
-            (names | "ChangedNameRows" >> beam.FlatMap(lambda kv: kv[1]), others)
+            (names | "ChangedNameRows" >> beam.Values(), others | "UntouchedRows" >> beam.Values())
             | "AllNameRows" >> beam.Flatten()
             | "ResolverAfter" >> beam.CombineGlobally(self._profile.combine(BuildResolverFn()))
         )
@@ -386,7 +397,7 @@ class ResolveCorpusNames(beam.PTransform):
             names = [self._names(in_changed, "New")]
             resolver = (
                 names[0]
-                | "NameRows" >> beam.FlatMap(lambda kv: kv[1])
+                | "NameRows" >> beam.Values()
                 | "Resolver" >> beam.CombineGlobally(self._profile.combine(BuildResolverFn()))
             )
         held = self._profile.hold(mentions, "HoldMentions")

@@ -44,6 +44,7 @@ from schemas import (
     STORIES,
     STORY_PAIRS,
     Article,
+    Rows,
     Signature,
     Story,
     StoryPair,
@@ -170,14 +171,18 @@ def stories_in_process(
 
 
 class GroupStoriesFn(beam.CombineFn):
-    """("member", Signature) and ("edge", (a, b)) items of the whole corpus -> StoryResult."""
+    """("member", Signature), ("members", [Signature]) and ("edge", (a, b)) items of the whole
+    corpus -> StoryResult."""
 
     def create_accumulator(self):
         return [], []
 
     def add_input(self, accumulator, item):
         kind, value = item
-        accumulator[0 if kind == "member" else 1].append(value)
+        if kind == "members":
+            accumulator[0].extend(value)
+        else:
+            accumulator[0 if kind == "member" else 1].append(value)
         return accumulator
 
     def merge_accumulators(self, accumulators):
@@ -198,9 +203,11 @@ def _read_rows(path: str, dataset, columns: list[str] | None = None) -> list[dic
     return table.to_pylist()
 
 
-def _read_signatures(path: str) -> Iterator[Signature]:
-    for row in _read_rows(path, SIGNATURES):
-        yield Signature(**{**row, "minhash": tuple(row["minhash"])})
+def _read_signatures(path: str) -> Iterator[list[Signature]]:
+    """A published `signatures` file -> one list: a run's elements grow with the files, not
+    with the articles."""
+    yield Rows(Signature(**{**row, "minhash": tuple(row["minhash"])})
+               for row in _read_rows(path, SIGNATURES))  # fmt: skip
 
 
 def _read_pairs(path: str) -> Iterator[StoryPair]:
@@ -208,11 +215,33 @@ def _read_pairs(path: str) -> Iterator[StoryPair]:
         yield StoryPair(**row)
 
 
-def _read_stories(path: str) -> Iterator[tuple[str, str]]:
-    """(article_id, story_id) of every member of the published stories."""
-    for row in _read_rows(path, STORIES, ["story_id", "article_ids"]):
-        for article_id in row["article_ids"]:
-            yield article_id, row["story_id"]
+def _read_stories(path: str) -> Iterator[dict[str, str]]:
+    """article_id -> story_id of every member of the published stories in one file."""
+    yield {
+        article_id: row["story_id"]
+        for row in _read_rows(path, STORIES, ["story_id", "article_ids"])
+        for article_id in row["article_ids"]
+    }
+
+
+class MergeDictsFn(beam.CombineFn):
+    """Dicts with disjoint keys -> one dict."""
+
+    def create_accumulator(self) -> dict:
+        return {}
+
+    def add_input(self, accumulator: dict, item: dict) -> dict:
+        accumulator.update(item)
+        return accumulator
+
+    def merge_accumulators(self, accumulators: Iterable[dict]) -> dict:
+        merged: dict = {}
+        for accumulator in accumulators:
+            merged.update(accumulator)
+        return merged
+
+    def extract_output(self, accumulator: dict) -> dict:
+        return accumulator
 
 
 def _bucket_pairs(members: list[tuple[str, bool]]) -> Iterator[tuple[str, str]]:
@@ -236,10 +265,10 @@ def _not_dropped(pair: StoryPair, dropped: Mapping) -> Iterator[StoryPair]:
         yield pair
 
 
-def _kept_signature(element) -> Iterator[Signature]:
-    _, grouped = element
-    if not any(grouped["dropped"]):
-        yield from grouped["signature"]
+def _kept_signatures(signatures: list[Signature], dropped: Mapping) -> Iterator[list[Signature]]:
+    kept = [s for s in signatures if s.article_id not in dropped]
+    if kept:
+        yield Rows(kept)
 
 
 class _ReadBodiesFn(beam.DoFn):
@@ -301,9 +330,10 @@ class _RepublishArticlesFn(beam.DoFn):
                 yield Article(**row)
 
 
-def _changed_partitions(signature: Signature, result: StoryResult, before: Mapping):
-    if before.get(signature.article_id) != result.story_of[signature.article_id]:
-        yield partition_of(signature.published_date)
+def _changed_partitions(signatures: list[Signature], result: StoryResult, before: Mapping):
+    for signature in signatures:
+        if before.get(signature.article_id) != result.story_of[signature.article_id]:
+            yield partition_of(signature.published_date)
 
 
 def _article_id(article: Article) -> str:
@@ -326,16 +356,40 @@ def _write_marker(_, path: str) -> str:
     return path
 
 
-def _member_keys(item):
-    kind, signature = item
-    if signature.minhash and len(set(signature.minhash)) > 1:  # an empty body: no candidates
-        member = (signature.article_id, kind == "new")
+def _has_candidates(signature: Signature) -> bool:
+    return bool(signature.minhash) and len(set(signature.minhash)) > 1  # an empty body: none
+
+
+def _member_keys(signature: Signature):
+    """A new article's band items: (band, (rows, (article_id, is_new)))."""
+    if _has_candidates(signature):
+        member = (signature.article_id, True)
         for band, rows in band_keys(signature.minhash):
             yield band, (rows, member)
 
 
-def _sketch_of(item) -> tuple[str, bytes]:
-    return item[1].article_id, sketch(item[1].minhash)
+def _kept_member_keys(signatures: list[Signature], new_keys: Mapping):
+    """Published articles' band items, only in the buckets of a new article: the buckets
+    without one give no pair (`_bucket_pairs`), so the published corpus is not banded again."""
+    for signature in signatures:
+        if _has_candidates(signature):
+            member = (signature.article_id, False)
+            for band, rows in band_keys(signature.minhash):
+                if (band, rows) in new_keys:
+                    yield band, (rows, member)
+
+
+def _kept_sketches(signatures: list[Signature], new_keys: Mapping):
+    """The sketches of the published articles that share a bucket with a new one."""
+    for signature in signatures:
+        if _has_candidates(signature) and any(
+            key in new_keys for key in band_keys(signature.minhash)
+        ):
+            yield signature.article_id, sketch(signature.minhash)
+
+
+def _sketch_of(signature: Signature) -> tuple[str, bytes]:
+    return signature.article_id, sketch(signature.minhash)
 
 
 class BandBucketsFn(beam.CombineFn):
@@ -400,15 +454,26 @@ class GroupStories(beam.PTransform):
         new = new_articles | "Sign" >> beam.Map(signature_of)
         # The articles wait for the corpus' stories (in files, on the local runner).
         held = self._profile.hold(new_articles, "HoldArticles", _article_id)
+        # kept: lists of the published signatures this run keeps, one per file
         kept = self._kept(new_articles.pipeline, dropped) if self._previous else None
-        new_members = new | "TagNew" >> beam.Map(lambda s: ("new", s))
-        members = new_members if kept is None else (
-            new_members, kept | "TagKept" >> beam.Map(lambda s: ("kept", s))
-        ) | "Members" >> beam.Flatten()  # fmt: skip
-        sketches = members | "Sketches" >> beam.Map(_sketch_of)
+        band_items = new | "BandKeys" >> beam.FlatMap(_member_keys)
+        sketches = new | "Sketches" >> beam.Map(_sketch_of)
+        member_items = new | "MemberItems" >> beam.Map(lambda m: ("member", m))
+        if kept is not None:
+            new_keys = AsDict(band_items | "NewBandKeys" >> beam.Map(
+                lambda item: ((item[0], item[1][0]), True)
+            ))  # fmt: skip
+            band_items = (
+                band_items, kept | "KeptBandKeys" >> beam.FlatMap(_kept_member_keys, new_keys)
+            ) | "BandItems" >> beam.Flatten()  # fmt: skip
+            sketches = (
+                sketches, kept | "KeptSketches" >> beam.FlatMap(_kept_sketches, new_keys)
+            ) | "AllSketches" >> beam.Flatten()  # fmt: skip
+            member_items = (
+                member_items, kept | "KeptMemberItems" >> beam.Map(lambda m: ("members", m))
+            ) | "MemberLists" >> beam.Flatten()  # fmt: skip
         candidates = (
-            members
-            | "BandKeys" >> beam.FlatMap(_member_keys)
+            band_items
             | "Buckets" >> beam.CombinePerKey(self._profile.combine(BandBucketsFn()))
             | "Candidates" >> beam.FlatMap(_likely, AsDict(sketches))
             | "DistinctCandidates" >> beam.Distinct()
@@ -420,7 +485,7 @@ class GroupStories(beam.PTransform):
             self._threshold,
         )  # fmt: skip
         result = (
-            (members | "MemberItems" >> beam.Map(lambda m: ("member", m[1])), edges)
+            (member_items, edges)
             | "GroupItems" >> beam.Flatten()
             | "GroupStories" >> beam.CombineGlobally(self._profile.combine(GroupStoriesFn()))
         )
@@ -445,16 +510,11 @@ class GroupStories(beam.PTransform):
         )
 
     def _kept(self, pipeline, dropped):
-        """The signatures of the published articles this run keeps."""
-        return (
-            {
-                "signature": self._published(pipeline, SIGNATURES, _read_signatures, "Signatures")
-                | "KeyPublished" >> beam.Map(lambda s: (s.article_id, s)),
-                "dropped": dropped | "KeyDropped" >> beam.Map(lambda d: (d[0], True)),
-            }
-            | "JoinDroppedSignatures" >> beam.CoGroupByKey()
-            | "KeptSignatures" >> beam.FlatMap(_kept_signature)
-        )
+        """The signatures of the published articles this run keeps, a list per file."""
+        dropped_ids = dropped | "KeyDropped" >> beam.Map(lambda d: (d[0], True))
+        return self._published(
+            pipeline, SIGNATURES, _read_signatures, "Signatures"
+        ) | "KeptSignatures" >> beam.FlatMap(_kept_signatures, AsDict(dropped_ids))
 
     def _with_kept_pairs(self, new_pairs, dropped):
         """This run's pairs and the published ones between articles it keeps."""
@@ -467,10 +527,12 @@ class GroupStories(beam.PTransform):
 
     def _republished(self, kept, result):
         """(partitions whose published articles changed story, those articles re-emitted)."""
-        before = self._published(kept.pipeline, STORIES, _read_stories, "Stories")
+        before = self._published(
+            kept.pipeline, STORIES, _read_stories, "Stories"
+        ) | "StoriesBefore" >> beam.CombineGlobally(self._profile.combine(MergeDictsFn()))
         changed = (
             self._profile.separate(kept, "SeparateChanged")
-            | "StoryChanged" >> beam.FlatMap(_changed_partitions, AsSingleton(result), AsDict(before))
+            | "StoryChanged" >> beam.FlatMap(_changed_partitions, AsSingleton(result), AsSingleton(before))
             | "DistinctChanged" >> beam.Distinct()
         )  # fmt: skip
         republished = changed | "Republish" >> beam.ParDo(
@@ -495,8 +557,9 @@ class GroupStories(beam.PTransform):
             old_bodies = (
                 self._profile.separate(kept, "SeparateKept")
                 | "WantedPublished" >> beam.FlatMap(
-                    lambda s, w: [(partition_of(s.published_date), s.article_id)]
-                    if s.article_id in w else [], AsDict(wanted),
+                    lambda signatures, w: [(partition_of(s.published_date), s.article_id)
+                                           for s in signatures if s.article_id in w],
+                    AsDict(wanted),
                 )
                 | "ByPartition" >> beam.GroupByKey()
                 | "ReadBodies" >> beam.ParDo(_ReadBodiesFn(self._previous or ""))

@@ -2,23 +2,20 @@
 
 Some steps need the whole corpus first: deduplication groups every parsed article, the stories
 need every signature, the corpus-level name resolver needs every article's mentions. What waits
-for them sits in the runner's shuffle, and on the local FnApiRunner that is the driver process:
-the mentions of 2,000 articles alone took about 130 MB there, growing with the corpus (issue
-12). `SpillToFiles` writes each element where it is made (a zlib-compressed pickle, below the
+for them sits in the runner's shuffle, and on the local FnApiRunner that is the driver process,
+where it grows with the corpus (issue 12). Only `LocalProfile` (transforms/runner/profile.py)
+spills; on every other runner the shuffle is the runner's, and nothing is spilled. `SpillToFiles` writes each element where it is made (a zlib-compressed pickle, below the
 run's staging directory) and passes on only a `Spilled` reference, (path, offset, size);
 `read_spilled` loads it on the far side of the barrier. The files go away with the run's
 staging directory; the version build never reads them (it reads datasets by name).
 
-`runner_compat.Compacted` writes a CombineFn's large partial accumulators the same way.
+`local.Compacted` writes a CombineFn's large partial accumulators the same way.
 
 Each thread of each process appends to a file of its own (`append_spill`): one file per
-element cost a file creation each (three per article: 6,000 files took 0.3-5 s on this
-machine's disk, varying from run to run, and Beam's `FileSystems.create` 2.5 s), where 6,000
-appends to one file take 0.14 s. A record is written in `process`, by an open-append-close,
-because the DaskRunner drops what `finish_bundle` emits (transforms/runner/compat.py): a
-reference is only ever handed on once its bytes are written and the file closed (what a shared
-mount's close-to-open consistency needs for a reader on another machine). A retried bundle
-appends its records again; the earlier copies are never referenced.
+element cost a file creation each (three per article), far slower than appends to one file
+(docs/performance.md). A record is written in `process`, by an open-append-close, so a
+reference is only ever handed on once its bytes are written and the file closed. A retried
+bundle appends its records again; the earlier copies are never referenced.
 """
 
 from __future__ import annotations
