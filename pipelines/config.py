@@ -13,9 +13,12 @@ import zoneinfo
 from pathlib import Path
 from typing import Any
 
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
-from pipelines.store.layout import OutputError, check_writable
+from pipelines.store.layout import DEFAULT_LEASE_SECONDS, OutputError, check_writable
+from pipelines.store.objectlock import ObjectStoreError
+from pipelines.store.storage import is_url
 from transforms.io.read import DEFAULT_MAX_FILE_BYTES, input_pattern, list_inputs
 from transforms.parsing.parse import DEFAULT_MAX_CHARS, ParseOptions
 from transforms.runner import resolve_runner
@@ -35,7 +38,7 @@ class JobConfig:
     """Everything one run needs, checked before any work."""
 
     input: str
-    output: Path
+    output: str  # a local directory or an object-store URL (s3://bucket/prefix)
     inputs: tuple[str, ...]  # the files the input matched, sorted
     models: tuple[tuple[str, str], ...]  # (language, spaCy model); the first tags the undetected
     detect_language: bool = True
@@ -55,6 +58,7 @@ class JobConfig:
     rollup_exclude_labels: tuple[str, ...] = DEFAULT_ROLLUP_EXCLUDED
     max_error_rate: float = 1.0
     beam_args: tuple[str, ...] = ()
+    lock_lease_seconds: float = DEFAULT_LEASE_SECONDS
 
     @property
     def timezone(self) -> dt.tzinfo:
@@ -73,9 +77,34 @@ class JobConfig:
         """The options as the run manifest records them."""
         options = dataclasses.asdict(self)
         options.pop("inputs")
-        options["output"] = str(self.output)
         options["models"] = dict(self.models)
+        options["beam_args"] = redact_secrets(self.beam_args)
         return options
+
+
+# Beam options whose values are credentials: a manifest records that they were set, not what.
+_SECRET = re.compile(r"secret|token|password|credential|access_key|private_key", re.IGNORECASE)
+REDACTED = "<set, not recorded>"
+
+
+def redact_secrets(beam_args: tuple[str, ...] | list[str]) -> list[str]:
+    """`--s3_secret_access_key y` -> `--s3_secret_access_key <set, not recorded>`."""
+    redacted, hide_next = [], False
+    for arg in beam_args:
+        if hide_next:
+            redacted.append(REDACTED)
+            hide_next = False
+            continue
+        option, equals, _ = arg.partition("=")
+        if option.startswith("--") and _SECRET.search(option):
+            if equals:
+                redacted.append(f"{option}={REDACTED}")
+            else:
+                redacted.append(option)
+                hide_next = True
+            continue
+        redacted.append(arg)
+    return redacted
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -91,7 +120,11 @@ def argument_parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(prog="newsbeam", description=DESCRIPTION, allow_abbrev=False)
     add = parser.add_argument
     add("--input", required=True, help="a directory (read recursively) or a glob")
-    add("--output", required=True, help="output directory (local)")
+    add("--output", required=True,
+        help="output directory, or an s3:// URL (needs newsbeam[s3]; Beam's --s3_* options)")
+    add("--lock-lease-seconds", type=float, default=DEFAULT_LEASE_SECONDS,
+        help="on an object store, how long a dead run's lock blocks the next run "
+        f"(renewed while the run lives; default {DEFAULT_LEASE_SECONDS:.0f})")  # fmt: skip
     add("--spacy-model", action="append", metavar="[LANG=]NAME",
         help="an installed spaCy model, for its own language or for LANG; repeatable; the first "
         f"also tags text whose language is not detected (default {DEFAULT_MODEL})")  # fmt: skip
@@ -163,6 +196,8 @@ def _check_values(args: argparse.Namespace) -> None:
         raise UsageError(
             "--max-chars, --max-file-bytes, --batch-size and --keep-versions must be positive"
         )
+    if args.lock_lease_seconds <= 0:
+        raise UsageError("--lock-lease-seconds must be positive")
     if not 0.5 <= args.story_threshold <= 1.0:
         raise UsageError("--story-threshold must be between 0.5 and 1")
     if not 0.0 <= args.max_error_rate <= 1.0:
@@ -179,10 +214,17 @@ def _check_values(args: argparse.Namespace) -> None:
             raise UsageError(f"--entity-labels {str(args.entity_labels)!r}: {err}") from err
 
 
-def check_output_outside_input(input_path: str, output: Path) -> None:
+def check_output_outside_input(input_path: str, output: str) -> None:
     """A run must never read its own output (Parquet files and manifests as articles)."""
-    if "://" in input_path:
+    if is_url(input_path) or is_url(output):
+        root = re.split(r"[*?\[]", input_path, maxsplit=1)[0].rstrip("/")
+        if output.rstrip("/") == root or output.startswith(root + "/"):
+            raise UsageError(
+                f"--output {output!r} is inside --input {input_path!r}: the next run would read "
+                "its own output; pick an output outside the input"
+            )
         return
+    output = Path(output)
     root = re.split(r"[*?\[]", input_path, maxsplit=1)[0]
     root = Path(root if os.path.isdir(root) else os.path.dirname(root) or ".").resolve()
     if output.resolve().is_relative_to(root):
@@ -197,17 +239,18 @@ def parse_config(argv: list[str] | None) -> JobConfig:
     args, beam_args = argument_parser().parse_known_args(argv)
     _check_values(args)
     beam_args = check_beam_args(beam_args)
-    check_output_outside_input(args.input, Path(args.output))
+    check_output_outside_input(args.input, args.output)
+    check_filesystems(args.input, args.output, beam_args)
     inputs = list_inputs(input_pattern(args.input))
     if not inputs:
         raise UsageError(f"--input {args.input!r} matches no files")
     models = spacy_models(args.spacy_model)
     try:
-        check_writable(Path(args.output))
-    except OutputError as err:
+        check_writable(args.output)
+    except (OutputError, ObjectStoreError) as err:
         raise UsageError(str(err)) from err
     return JobConfig(
-        input=args.input, output=Path(args.output), inputs=tuple(inputs),
+        input=args.input, output=args.output, inputs=tuple(inputs),
         models=tuple(models.items()), detect_language=args.detect_language,
         default_timezone=args.default_timezone, dayfirst=args.dayfirst,
         max_chars=args.max_chars, max_file_bytes=args.max_file_bytes,
@@ -219,4 +262,21 @@ def parse_config(argv: list[str] | None) -> JobConfig:
         story_threshold=args.story_threshold,
         rollup_exclude_labels=tuple(args.rollup_exclude_labels),
         max_error_rate=args.max_error_rate, beam_args=tuple(beam_args),
+        lock_lease_seconds=args.lock_lease_seconds,
     )  # fmt: skip
+
+
+def check_filesystems(input_path: str, output: str, beam_args: list[str]) -> None:
+    """Hands Beam's options (e.g. --s3_endpoint_url) to its filesystems on the driver, and
+    turns a filesystem whose extra is not installed into one line."""
+    FileSystems.set_options(PipelineOptions(beam_args))
+    for option, path in (("--input", input_path), ("--output", output)):
+        if not is_url(path):
+            continue
+        try:
+            FileSystems.get_filesystem(path)
+        except ValueError:
+            scheme = path.split("://", 1)[0]
+            extra = {"s3": "s3", "gs": "gcp"}.get(scheme)
+            hint = {"s3": " (pip install 'newsbeam[s3]')", "gcp": " (pip install 'apache-beam[gcp]')"}
+            raise UsageError(f"{option} {path!r}: {scheme}:// is not available{hint.get(extra, '')}") from None

@@ -10,12 +10,9 @@ come from the staged files instead.
 from __future__ import annotations
 
 import collections
-from pathlib import Path
 from typing import NamedTuple
 
-import pyarrow.parquet as pq
-
-from pipelines.store.build import dataset_files, staged_rows
+from pipelines.store.build import dataset_files, read_table, staged_rows
 from schemas import ARTICLES, DUPLICATES, ENTITIES, ERRORS, file_of
 from transforms.io.write import INPUT_DATASETS
 
@@ -79,22 +76,22 @@ def counts_from_metrics(counters: dict[str, int]) -> RunCounts:
     )
 
 
-def _column(staged: Path, dataset, name: str) -> list:
+def _column(staged: str, dataset, name: str) -> list:
     return [
         value
         for path in dataset_files(staged, dataset)
-        for value in pq.read_table(path, columns=[name])[name].to_pylist()
+        for value in read_table(path, columns=[name])[name].to_pylist()
     ]
 
 
-def _this_run_articles(staged: Path, paths: list[str]) -> set[str]:
+def _this_run_articles(staged: str, paths: list[str]) -> set[str]:
     """Ids of the staged articles read from this run's files (not the re-emitted ones)."""
     inputs = set(paths)
     table = {name: _column(staged, ARTICLES, name) for name in ("article_id", "source_path")}
     return {a for a, p in zip(*table.values(), strict=True) if file_of(p) in inputs}
 
 
-def counts_from_files(staged: Path, paths: list[str]) -> RunCounts:
+def counts_from_files(staged: str, paths: list[str]) -> RunCounts:
     """The same numbers read from the staged files (for runners without metrics)."""
     rows = staged_rows(staged)
     articles = _this_run_articles(staged, paths)
@@ -119,7 +116,7 @@ def counts_from_files(staged: Path, paths: list[str]) -> RunCounts:
     )
 
 
-def balance_problems(counts: RunCounts, counters: dict[str, int], staged: Path,
+def balance_problems(counts: RunCounts, counters: dict[str, int], staged: str,
                      files_planned: int) -> list[str]:  # fmt: skip
     """What does not add up between the planned files, the counters and the staged files."""
     problems = []
@@ -148,7 +145,7 @@ def balance_problems(counts: RunCounts, counters: dict[str, int], staged: Path,
 
 
 def count_run(
-    staged: Path, counters: dict[str, int] | None, paths: list[str]
+    staged: str, counters: dict[str, int] | None, paths: list[str]
 ) -> tuple[RunCounts, list[str]]:
     """The run's numbers, and what does not balance (empty when all is well)."""
     if counters is None:

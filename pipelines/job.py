@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import platform
 import resource
-import shutil
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import apache_beam as beam
@@ -24,6 +23,7 @@ from pipelines.config import JobConfig
 from pipelines.counts import RunCounts, count_run
 from pipelines.store import build, inputs, layout
 from pipelines.store.inputs import InputFile, Plan
+from pipelines.store.storage import storage_for
 from schemas import schema_fingerprint
 from transforms.io.write import INPUT_DATASETS
 from transforms.tagging.spacy_vader import PIPELINE_VERSION
@@ -50,9 +50,9 @@ class GraphRun(NamedTuple):
 
     run_id: str
     paths: list[str]
-    previous: Path | None  # the published version it builds on (None in a full rebuild)
+    previous: str | None  # the published version it builds on (None in a full rebuild)
     plan: Plan
-    staging: Path
+    staging: str  # where the graph writes (a local path or a URL)
 
 
 class GraphResult(NamedTuple):
@@ -68,7 +68,7 @@ RunGraph = Callable[[GraphRun], GraphResult]
 class RunPlan:
     """The plan phase's result."""
 
-    previous: Path | None
+    previous: str | None
     found: list[InputFile]
     plan: Plan
     schema_changed: bool
@@ -113,8 +113,8 @@ class RunManifest:
     def update(self, **changes: Any) -> RunManifest:
         return dataclasses.replace(self, **changes)
 
-    def write(self) -> Path:
-        return layout.write_manifest(Path(self.output), self.run_id, dataclasses.asdict(self))
+    def write(self) -> str:
+        return layout.write_manifest(self.output, self.run_id, dataclasses.asdict(self))
 
 
 def software_versions(config: JobConfig) -> dict[str, str]:
@@ -130,7 +130,7 @@ def software_versions(config: JobConfig) -> dict[str, str]:
 def run_job(config: JobConfig, run_id: str, run_graph: RunGraph) -> int:
     """Takes the output lock, runs the phases, and records the run's manifest either way."""
     try:
-        lock = layout.OutputLock(config.output, run_id).acquire()
+        lock = layout.output_lock(config.output, run_id, config.lock_lease_seconds).acquire()
     except layout.LockedError as err:
         print(f"newsbeam: {err}; exiting with {EXIT_LOCKED}")
         return EXIT_LOCKED
@@ -144,7 +144,7 @@ def run_job(config: JobConfig, run_id: str, run_graph: RunGraph) -> int:
     try:
         _take_over(config.output, lock)
         progress[-1].write()
-        return _phases(config, progress, run_graph)
+        return _phases(config, progress, run_graph, lock)
     except JobFailure as failure:
         return _fail(failure.manifest or progress[-1], failure)
     except Exception as err:
@@ -154,7 +154,7 @@ def run_job(config: JobConfig, run_id: str, run_graph: RunGraph) -> int:
         lock.release()
 
 
-def _take_over(output: Path, lock: layout.OutputLock) -> None:
+def _take_over(output: str, lock) -> None:
     if lock.previous_holder:
         _LOG.warning("taking over the lock left by run %s", lock.previous_holder.get("run_id"))
     for dead in layout.clean_up_dead_runs(output):
@@ -166,7 +166,7 @@ def _peak_rss_mb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
-def _phases(config: JobConfig, progress: list[RunManifest], run_graph: RunGraph) -> int:
+def _phases(config: JobConfig, progress: list[RunManifest], run_graph: RunGraph, lock) -> int:
     started = time.monotonic()
     peaks: dict[str, int] = {}
     planned = plan(config)
@@ -175,7 +175,7 @@ def _phases(config: JobConfig, progress: list[RunManifest], run_graph: RunGraph)
     progress.append(manifest)
     staging = layout.staging_dir(config.output, manifest.run_id)
     graph = GraphRun(manifest.run_id, planned.plan.to_process, planned.previous, planned.plan,
-                     staging / "new")  # fmt: skip
+                     storage_for(staging).join("new"))  # fmt: skip
     graph_started = time.monotonic()
     graph_result = run_phase(graph, run_graph)
     counters = graph_result.counters
@@ -193,8 +193,9 @@ def _phases(config: JobConfig, progress: list[RunManifest], run_graph: RunGraph)
     description = build_phase(config, planned, graph)
     peaks["build"] = _peak_rss_mb()
     manifest = manifest.update(build_seconds=round(time.monotonic() - build_started, 3))
-    layout.publish(config.output, staging / "version", manifest.run_id, config.keep_versions)
-    shutil.rmtree(staging, ignore_errors=True)
+    layout.publish(config.output, layout.build_dir(config.output, manifest.run_id),
+                   manifest.run_id, config.keep_versions, lock)  # fmt: skip
+    storage_for(staging).delete_tree(staging)
     duration = time.monotonic() - started
     manifest = manifest.update(
         status="succeeded", ended_at=layout.utc_now(), duration_seconds=round(duration, 3),
@@ -242,7 +243,7 @@ def plan(config: JobConfig) -> RunPlan:
     return RunPlan(previous, found, the_plan, schema_changed, stale_counts)
 
 
-def _stale_files(current: Path | None, config: JobConfig) -> tuple[dict[str, int], set[str]]:
+def _stale_files(current: str | None, config: JobConfig) -> tuple[dict[str, int], set[str]]:
     """Published articles made by another model or pipeline version than this run's."""
     ours = config.tagger().model_ids()
     stale: dict[str, set[str]] = {}
@@ -262,7 +263,8 @@ def _stale_files(current: Path | None, config: JobConfig) -> tuple[dict[str, int
 
 def run_phase(graph: GraphRun, run_graph: RunGraph) -> GraphResult:
     """Runs the Beam graph when there is anything to read or drop."""
-    graph.staging.mkdir(parents=True)
+    if storage_for(graph.staging).local:
+        os.makedirs(graph.staging)
     if not graph.paths and not graph.plan.drop_files:
         return GraphResult(True, {})
     result = run_graph(graph)
@@ -296,7 +298,7 @@ def verify(
 
 def build_phase(config: JobConfig, planned: RunPlan, graph: GraphRun) -> build.VersionDescription:
     """Builds the next version in staging, with its input state and schema fingerprint."""
-    target = graph.staging.parent / "version"
+    target = layout.build_dir(config.output, graph.run_id)
     description = build.build_version(
         planned.previous, graph.staging, target, planned.plan, compact=config.compact
     )
@@ -319,7 +321,7 @@ def _fail(manifest: RunManifest, failure: JobFailure) -> int:
     return failure.exit_code
 
 
-def print_summary(manifest: RunManifest, path: Path) -> None:
+def print_summary(manifest: RunManifest, path: str) -> None:
     """The run summary on stdout."""
     run, the_plan = manifest.this_run or {}, manifest.plan
     codes = ", ".join(f"{code}={n}" for code, n in run["errors_by_code"].items()) or "none"

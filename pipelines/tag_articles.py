@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import secrets
 import sys
+import tempfile
 import time
 
 import apache_beam as beam
@@ -24,6 +25,7 @@ from apache_beam.runners.runner import PipelineState
 from pipelines.config import JobConfig, UsageError, parse_config
 from pipelines.job import EXIT_OK, GraphResult, GraphRun, run_job
 from pipelines.store.build import RESTORIED, TOUCHED
+from pipelines.store.storage import storage_for
 from schemas import (
     ARTICLE_ENTITIES,
     ARTICLES,
@@ -121,10 +123,14 @@ def run(argv: list[str] | None = None) -> int:
         print(f"newsbeam: error: {err}", file=sys.stderr)
         return EXIT_USAGE
 
+    scratch = tempfile.TemporaryDirectory(prefix="newsbeam-")
+
     def run_graph(graph: GraphRun) -> GraphResult:
         _LOG.info("run %s: reading %d files", graph.run_id, len(graph.paths))
         options = config.beam_options()
-        profile = profile_for(options, str(graph.staging))
+        # The local runner's spill files stay on this machine's disk, whatever the output.
+        spill_root = graph.staging if storage_for(graph.staging).local else scratch.name
+        profile = profile_for(options, spill_root)
         profile.prepare_driver(options)
         profile.settle()  # what the driver has imported lives as long as the process
         started = time.monotonic()
@@ -138,7 +144,8 @@ def run(argv: list[str] | None = None) -> int:
         counters = pipeline_counters(result, "newsbeam")
         return GraphResult(state == PipelineState.DONE, counters, construction)
 
-    return run_job(config, new_run_id(), run_graph)
+    with scratch:
+        return run_job(config, new_run_id(), run_graph)
 
 
 def main() -> None:

@@ -13,7 +13,6 @@ import collections
 import os
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
 from typing import NamedTuple
 
 import pyarrow as pa
@@ -21,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.store.inputs import Plan
+from pipelines.store.storage import parent, relative, storage_for
 from schemas import (
     ALL_DATASETS,
     ARTICLES,
@@ -37,7 +37,7 @@ from schemas import (
 )
 from transforms.corpus.stories import STORIES_MARKER
 from transforms.io.published import repoint
-from transforms.io.write import write_empty, write_table
+from transforms.io.write import MARKER, write_empty, write_table
 from transforms.runner.checkpoints import pause_point
 
 TOUCHED = "_touched"  # below a run's staging directory: the partitions whose rollups it made
@@ -51,9 +51,31 @@ class VersionDescription(NamedTuple):
     files: dict[str, int]
 
 
-def dataset_files(root: Path, dataset: Dataset) -> list[Path]:
-    directory = root / dataset.name
-    return sorted(directory.rglob("*.parquet")) if directory.is_dir() else []
+def dataset_files(root: str | os.PathLike, dataset: Dataset) -> list[str]:
+    """The Parquet files of one dataset below a version or staging root, sorted."""
+    store = storage_for(root)
+    return store.files(store.join(dataset.name))
+
+
+def _below(root: str | os.PathLike, path: str) -> str:
+    """`path` (below one root) moved below `root`: `<previous>/x/y` -> `<target>/x/y`."""
+    return storage_for(root).join(path)
+
+
+def read_table(path: str, **options) -> pa.Table:
+    store = storage_for(path)
+    if store.local:
+        return pq.read_table(path, **options)
+    with store.open(path) as handle:
+        return pq.read_table(handle, **options)
+
+
+def read_metadata(path: str) -> pq.FileMetaData:
+    store = storage_for(path)
+    if store.local:
+        return pq.read_metadata(path)
+    with store.open(path) as handle:
+        return pq.read_metadata(handle)
 
 
 def _new_name() -> str:
@@ -64,26 +86,26 @@ RowMask = Callable[[pa.Table], pa.Array | None]  # a keep-mask, or None when eve
 
 
 def _carry(
-    dataset: Dataset, previous: Path, target: Path, keep: RowMask | None, renames,
+    dataset: Dataset, previous: str, target: str, keep: RowMask | None, renames,
     skip=frozenset(),
 ) -> None:
     """Copies one dataset into the new version: link untouched files, rewrite touched ones,
     leave out the partitions in `skip`. With no `keep` mask and no renames (a run that drops
     and renames nothing) no file is opened."""
+    store = storage_for(target)
     for path in dataset_files(previous, dataset):
         if _partition_of(path, previous, dataset) in skip:
             continue
-        destination = target / path.relative_to(previous)
-        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination = store.join(relative(path, previous))
         if keep is None and not renames:
-            os.link(path, destination)
+            store.link(path, destination)
             continue
-        keys = pq.read_table(path, columns=_row_columns(dataset))
+        keys = read_table(path, columns=_row_columns(dataset))
         mask = keep(keys) if keep is not None else None
         if mask is None and not _needs_repoint(keys, renames):
-            os.link(path, destination)
+            store.link(path, destination)
             continue
-        full = pq.read_table(path, schema=dataset.schema)
+        full = read_table(path, schema=dataset.schema)
         if mask is not None:
             full = full.filter(mask)
         for column in _PATH_COLUMNS:
@@ -92,7 +114,7 @@ def _carry(
                 index = full.schema.get_field_index(column)
                 full = full.set_column(index, dataset.schema.field(column), pa.array(values))
         if full.num_rows:
-            write_table(full, str(destination.with_name(_new_name())))
+            write_table(full, f"{parent(destination)}/{_new_name()}")
 
 
 def _row_columns(dataset: Dataset) -> list[str]:
@@ -138,20 +160,20 @@ def _id_mask(dropped_ids: set[str], *columns: str) -> RowMask:
     return keep
 
 
-def dropped_article_ids(previous: Path, drop_files: frozenset[str]) -> set[str]:
+def dropped_article_ids(previous: str, drop_files: frozenset[str]) -> set[str]:
     """Ids of the published articles whose files this run drops (read one file at a time)."""
     dropped: set[str] = set()
     if not drop_files:
         return dropped
     for path in dataset_files(previous, ARTICLES):
-        table = pq.read_table(path, columns=["article_id", "source_path"])
+        table = read_table(path, columns=["article_id", "source_path"])
         for article_id, source_path in zip(*table.to_pydict().values(), strict=True):
             if file_of(source_path) in drop_files:
                 dropped.add(article_id)
     return dropped
 
 
-def carry_previous(previous: Path, target: Path, plan: Plan, staged: Path) -> None:
+def carry_previous(previous: str, target: str, plan: Plan, staged: str) -> None:
     """The published rows this run keeps (the rollups are handled by `place_rollups`). The
     run re-emits every kept mention of the partitions it touched (with their corpus-level
     keys, transforms/corpus/names.py) and every kept article of the partitions whose stories
@@ -174,56 +196,57 @@ def carry_previous(previous: Path, target: Path, plan: Plan, staged: Path) -> No
            masked(_file_mask(drop, "source_path", "duplicate_of")), plan.renames)  # fmt: skip
 
 
-def marked_partitions(staged: Path, marker: str) -> set[str]:
-    """`year=2019/month=3` of every partition marked under `staged/marker`."""
-    markers = staged / marker
-    return {p.relative_to(markers).as_posix() for p in markers.glob("*/*")}
+def marked_partitions(staged: str | os.PathLike, marker: str) -> set[str]:
+    """`year=2019/month=3` of every partition marked under `staged/marker` (a marker file in
+    each partition's directory)."""
+    store = storage_for(staged)
+    markers = store.join(marker)
+    return {parent(relative(p, markers)) for p in store.files(markers, suffix=MARKER)}
 
 
-def touched_partitions(staged: Path) -> set[str]:
+def touched_partitions(staged: str | os.PathLike) -> set[str]:
     """`year=2019/month=3` of every partition whose rollups the run recomputed."""
     return marked_partitions(staged, TOUCHED)
 
 
-def _partition_of(path: Path, root: Path, dataset: Dataset) -> str:
-    return path.parent.relative_to(root / dataset.name).as_posix()
+def _partition_of(path: str, root: str, dataset: Dataset) -> str:
+    """`year=2019/month=3`, or `.` for a dataset without partitions."""
+    return relative(path, storage_for(root).join(dataset.name)).rpartition("/")[0] or "."
 
 
-def place_rollups(previous: Path | None, staged: Path, target: Path) -> None:
+def place_rollups(previous: str | None, staged: str, target: str) -> None:
     """Recomputed partitions from the run, the others linked from the previous version."""
+    store = storage_for(target)
     touched = touched_partitions(staged)
     for dataset in ROLLUPS:
         for path in dataset_files(staged, dataset):
-            _move(path, target / path.relative_to(staged))
+            store.move(path, _below(target, relative(path, staged)))
         for path in dataset_files(previous, dataset) if previous else ():
             if _partition_of(path, previous, dataset) not in touched:
-                destination = target / path.relative_to(previous)
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                os.link(path, destination)
-
-
-def _move(path: Path, destination: Path) -> None:
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(path, destination)
+                store.link(path, _below(target, relative(path, previous)))
 
 
 def build_version(
-    previous: Path | None, staged: Path, target: Path, plan: Plan, *, compact: bool = False
+    previous: str | os.PathLike | None, staged: str | os.PathLike, target: str | os.PathLike,
+    plan: Plan, *, compact: bool = False,
 ) -> VersionDescription:
     """previous (published) + staged (this run's files) -> target (the next version)."""
-    target.mkdir(parents=True, exist_ok=True)
+    previous = storage_for(previous).root if previous is not None else None
+    staged, target = storage_for(staged).root, storage_for(target).root
+    store = storage_for(target)
+    if store.local:
+        os.makedirs(target, exist_ok=True)
     if previous is not None:
         carry_previous(previous, target, plan, staged)
     pause_point("building")
     for dataset in (*DATASETS.values(), *WHOLE):
         for path in dataset_files(staged, dataset):
-            _move(path, target / path.relative_to(staged))
-    if previous is not None and not (staged / STORIES_MARKER).is_dir():
+            store.move(path, _below(target, relative(path, staged)))
+    stories_marked = store.files(storage_for(staged).join(STORIES_MARKER), suffix=MARKER)
+    if previous is not None and not stories_marked:
         for dataset in WHOLE:  # the graph did not run: the previous stories still hold
             for path in dataset_files(previous, dataset):
-                destination = target / path.relative_to(previous)
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                os.link(path, destination)
+                store.link(path, _below(target, relative(path, previous)))
     if compact:
         for dataset in DATASETS.values():
             compact_dataset(target, dataset)
@@ -231,21 +254,22 @@ def build_version(
     return describe_version(target)
 
 
-def compact_dataset(root: Path, dataset: Dataset) -> None:
+def compact_dataset(root: str | os.PathLike, dataset: Dataset) -> None:
     """Rewrites every partition that has several files into one file, rows unchanged."""
-    by_partition: dict[Path, list[Path]] = collections.defaultdict(list)
+    store = storage_for(root)
+    by_partition: dict[str, list[str]] = collections.defaultdict(list)
     for path in dataset_files(root, dataset):
-        by_partition[path.parent].append(path)
+        by_partition[parent(path)].append(path)
     for directory, paths in by_partition.items():
         if len(paths) < 2:
             continue
-        table = pa.concat_tables(pq.read_table(p, schema=dataset.schema) for p in paths)
-        write_table(table, str(directory / _new_name()))
+        table = pa.concat_tables(read_table(p, schema=dataset.schema) for p in paths)
+        write_table(table, f"{directory}/{_new_name()}")
         for path in paths:
-            path.unlink()
+            store.delete(path)
 
 
-def describe_version(target: Path) -> VersionDescription:
+def describe_version(target: str | os.PathLike) -> VersionDescription:
     """Rows per dataset and partition, from the Parquet footers (no data is read); a dataset
     with no rows gets one empty file, so it reads back with its columns."""
     rows: dict[str, int] = {}
@@ -254,38 +278,38 @@ def describe_version(target: Path) -> VersionDescription:
     for dataset in ALL_DATASETS.values():
         paths = dataset_files(target, dataset)
         if not paths:
-            write_empty(dataset, str(target))
+            write_empty(dataset, storage_for(target).root)
             paths = dataset_files(target, dataset)
         counts: dict[str, int] = collections.Counter()
         for path in paths:
-            counts[_partition_of(path, target, dataset)] += pq.read_metadata(path).num_rows
+            counts[_partition_of(path, target, dataset)] += read_metadata(path).num_rows
         rows[dataset.name] = sum(counts.values())
         partitions[dataset.name] = dict(sorted(counts.items()))
         files[dataset.name] = len(paths)
     return VersionDescription(rows, partitions, files)
 
 
-def staged_rows(staged: Path) -> dict[str, int]:
+def staged_rows(staged: str | os.PathLike) -> dict[str, int]:
     """Rows per dataset in a run's staged files, from the Parquet footers."""
     return {
-        dataset.name: sum(pq.read_metadata(p).num_rows for p in dataset_files(staged, dataset))
+        dataset.name: sum(read_metadata(p).num_rows for p in dataset_files(staged, dataset))
         for dataset in ALL_DATASETS.values()
     }
 
 
-def source_files_and_models(version: Path | None) -> Iterator[tuple[str, str, str]]:
+def source_files_and_models(version: str | None) -> Iterator[tuple[str, str, str]]:
     """(source file, model, pipeline_version) of every published article, file by file."""
     for path in dataset_files(version, ARTICLES) if version else ():
-        table = pq.read_table(path, columns=["source_path", "model", "pipeline_version"])
+        table = read_table(path, columns=["source_path", "model", "pipeline_version"])
         for source_path, model, version_ in zip(*table.to_pydict().values(), strict=True):
             yield file_of(source_path), model, version_
 
 
-def duplicates_by_kept_copy(version: Path | None) -> dict[str, set[str]]:
+def duplicates_by_kept_copy(version: str | None) -> dict[str, set[str]]:
     """Source file of a published article -> the files recorded as its duplicates."""
     result: dict[str, set[str]] = collections.defaultdict(set)
     for path in dataset_files(version, DUPLICATES) if version else ():
-        table = pq.read_table(path, columns=["source_path", "duplicate_of"])
+        table = read_table(path, columns=["source_path", "duplicate_of"])
         for source_path, duplicate_of in zip(*table.to_pydict().values(), strict=True):
             result[file_of(duplicate_of)].add(file_of(source_path))
     return result

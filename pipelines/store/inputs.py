@@ -16,8 +16,8 @@ from __future__ import annotations
 import collections
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import NamedTuple
 
 import pyarrow as pa
@@ -25,8 +25,10 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from pipelines.store.storage import storage_for
 from schemas import INPUT_FILES, InputFile, schema_fingerprint
 from transforms.io.read import not_readable_reason
+from transforms.io.write import write_table
 
 _CHUNK = 1 << 20
 
@@ -58,26 +60,34 @@ def hash_file(path: str) -> InputFile:
 SCHEMA_FILE = "_schema.json"
 
 
-def read_schema_fingerprint(version: Path) -> str | None:
-    path = version / SCHEMA_FILE
-    return json.loads(path.read_text())["fingerprint"] if path.exists() else None
+def read_schema_fingerprint(version: str | os.PathLike) -> str | None:
+    store = storage_for(version)
+    path = store.join(SCHEMA_FILE)
+    return json.loads(store.read_bytes(path))["fingerprint"] if store.exists(path) else None
 
 
-def write_schema_fingerprint(version: Path) -> None:
-    (version / SCHEMA_FILE).write_text(json.dumps({"fingerprint": schema_fingerprint()}) + "\n")
+def write_schema_fingerprint(version: str | os.PathLike) -> None:
+    store = storage_for(version)
+    text = json.dumps({"fingerprint": schema_fingerprint()}) + "\n"
+    store.write_bytes(store.join(SCHEMA_FILE), text.encode())
 
 
-def read_input_state(version: Path | None) -> dict[str, InputFile]:
-    path = version / f"{INPUT_FILES.name}.parquet" if version else None
-    if path is None or not path.exists():
+def read_input_state(version: str | os.PathLike | None) -> dict[str, InputFile]:
+    if version is None:
         return {}
-    return {row["path"]: InputFile(**row) for row in pq.read_table(path).to_pylist()}
+    store = storage_for(version)
+    path = store.join(f"{INPUT_FILES.name}.parquet")
+    if not store.exists(path):
+        return {}
+    with store.open(path) as handle:
+        rows = pq.read_table(handle).to_pylist()
+    return {row["path"]: InputFile(**row) for row in rows}
 
 
-def write_input_state(version: Path, state: Iterable[InputFile]) -> None:
+def write_input_state(version: str | os.PathLike, state: Iterable[InputFile]) -> None:
     rows = sorted(state)
     table = pa.Table.from_pylist([r._asdict() for r in rows], schema=INPUT_FILES.schema)
-    pq.write_table(table, version / f"{INPUT_FILES.name}.parquet")
+    write_table(table, storage_for(version).join(f"{INPUT_FILES.name}.parquet"))
 
 
 def _classify(

@@ -323,10 +323,12 @@ def write_empty(dataset: Dataset, directory: str) -> WrittenFile:
     return WrittenFile(dataset.name, relative_path, 0)
 
 
-MARKER = "_marker"  # an empty file: its directory exists in the staging area
+MARKER = "_marker"  # a one-byte file: its directory exists in the staging area
 
 
 def write_marker(directory: str) -> None:
-    """Marks `directory` of the staging area (any Beam filesystem) with an empty file: what the
+    """Marks `directory` of the staging area (any Beam filesystem) with a file: what the
     version build asks of a marker is that the directory exists."""
-    FileSystems.create(FileSystems.join(directory, MARKER)).close()
+    # One byte, not none: Beam's S3 writer cannot complete an upload of an empty file.
+    with FileSystems.create(FileSystems.join(directory, MARKER)) as handle:
+        handle.write(b"\n")

@@ -1,6 +1,7 @@
 """Building the next version from a published one and a run's staged files (no Beam)."""
 
 import datetime as dt
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -17,7 +18,7 @@ from schemas import (
     STORY_PAIRS,
     Dataset,
 )
-from transforms.io.write import write_table
+from transforms.io.write import write_marker, write_table
 
 D1, D2 = dt.date(2019, 1, 5), dt.date(2019, 2, 7)
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -84,7 +85,7 @@ def _column(root, dataset: Dataset, name: str) -> list:
 def test_dropped_and_renamed_files_are_rewritten_and_the_rest_linked(tmp_path):
     previous = _previous(tmp_path / "previous")
     staged = tmp_path / "staged"
-    (staged / build.TOUCHED / "year=2019" / "month=1").mkdir(parents=True)
+    write_marker(str(staged / build.TOUCHED / "year=2019" / "month=1"))
     _write(staged, ENTITY_DAILY, "year=2019/month=1", "part-new.parquet", [_daily(D1, "new-jan")])
     # the run re-emits the kept mentions of the partitions it touched (a's, not b's)
     _write(staged, ENTITIES, "year=2019/month=1", "part-new.parquet", [_mention("a", D1)])
@@ -112,7 +113,7 @@ def test_dropped_and_renamed_files_are_rewritten_and_the_rest_linked(tmp_path):
         "year=2019/month=2": 1,
     }
     assert description.rows["entity_pairs_daily"] == 0  # written empty, readable with columns
-    assert build.dataset_files(target, ENTITY_DAILY)[0].name == "part-new.parquet"
+    assert Path(build.dataset_files(target, ENTITY_DAILY)[0]).name == "part-new.parquet"
 
 
 def test_compact_rewrites_a_partition_of_several_files_into_one(tmp_path):

@@ -44,7 +44,7 @@ def test_publish_swaps_current_and_keeps_the_newest_versions(tmp_path):
         "20260102T000000Z-b",
         "20260103T000000Z-c",
     ]
-    assert layout.current_version(output) == (output / "_versions/20260103T000000Z-c").resolve()
+    assert layout.current_version(output) == str(output / "_versions/20260103T000000Z-c")
 
 
 def test_clean_up_removes_what_dead_runs_left(tmp_path):
