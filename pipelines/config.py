@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import importlib.util
 import os
 import re
 import zoneinfo
@@ -273,6 +274,8 @@ def check_filesystems(input_path: str, output: str, beam_args: list[str]) -> Non
     for option, path in (("--input", input_path), ("--output", output)):
         if not is_url(path):
             continue
+        if path.startswith("s3://") and importlib.util.find_spec("boto3") is None:
+            raise UsageError(f"{option} {path!r}: s3:// needs boto3: pip install 'newsbeam[s3]'")
         try:
             FileSystems.get_filesystem(path)
         except ValueError:

@@ -2,6 +2,7 @@
 
     python -m pipelines.report --data data/out --out report.html
     python -m pipelines.report --data data/out --out merkel.html --entity "angela merkel"
+    python -m pipelines.report --data s3://bucket/out --out report.html --s3_endpoint_url ...
 
 Options: --since/--until DATE (ISO), --top N entities per label, --entity NAME (a page about
 one canonical entity), --png-dir DIR (every chart also as a PNG). Exit code 2 with one line
@@ -11,16 +12,23 @@ for a bad command line or a --data that is not a newsbeam output.
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
 import html
 import json
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipelines.reporting import charts, queries
 from pipelines.reporting.page import SENTIMENT_NOTE, Page, cards, details, paragraph, table
+from pipelines.store.storage import is_url, relative, storage_for
+from schemas import ALL_DATASETS
 
 EXIT_USAGE = 2
 TOP_LABELS = ("PERSON", "ORG", "GPE", "NORP", "LOC", "EVENT")
@@ -44,14 +52,21 @@ def _date(text: str) -> dt.date:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = _Parser(prog="newsbeam-report", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, required=True, help="a newsbeam output directory")
+    parser.add_argument("--data", required=True,
+                        help="a newsbeam output: a directory, or an s3:// URL (Beam's --s3_* "
+                        "options follow)")  # fmt: skip
     parser.add_argument("--out", type=Path, required=True, help="the HTML file to write")
     parser.add_argument("--since", type=_date, help="first published date (ISO)")
     parser.add_argument("--until", type=_date, help="last published date (ISO)")
     parser.add_argument("--top", type=int, default=10, help="entities per label (default 10)")
     parser.add_argument("--entity", help="a canonical entity name: a page about it alone")
     parser.add_argument("--png-dir", type=Path, help="also write every chart as a PNG here")
-    args = parser.parse_args(argv)
+    args, beam_args = parser.parse_known_args(argv)
+    if is_url(args.data):
+        args.data = _local_mirror(args.data, beam_args)
+    elif beam_args:
+        raise UsageError(f"unrecognized arguments: {' '.join(beam_args)}")
+    args.data = Path(args.data)
     if not (args.data / "_current").is_dir() or not (args.data / "articles").is_dir():
         raise UsageError(f"--data {str(args.data)!r} is not a newsbeam output (no _current/ "
                          "version; run newsbeam --output there first)")  # fmt: skip
@@ -60,6 +75,34 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.since and args.until and args.since > args.until:
         raise UsageError("--since is after --until")
     return args
+
+
+def _local_mirror(url: str, beam_args: list[str]) -> Path:
+    """The published version of an object-store output and its run manifests, copied to a
+    temporary directory laid out as a local output (DuckDB reads local files; its httpfs
+    extension would have to be downloaded)."""
+    try:
+        FileSystems.set_options(PipelineOptions(beam_args))
+        store = storage_for(url)
+        current = store.read_current()
+    except Exception as err:  # a missing filesystem extra, an unreachable bucket
+        raise UsageError(f"--data {url!r}: {err}") from None
+    if current is None:
+        raise UsageError(f"--data {url!r} has no published version (no _current)")
+    local = Path(tempfile.mkdtemp(prefix="newsbeam-report-"))
+    atexit.register(shutil.rmtree, local, ignore_errors=True)
+    for prefix, target in (
+        (store.join(current), local / current),
+        (store.join("_runs"), local / "_runs"),
+    ):
+        for path in store.files(prefix, suffix=""):
+            destination = target / relative(path, prefix)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_bytes(store.read_bytes(path))
+    (local / "_current").symlink_to(current)
+    for dataset in ALL_DATASETS:
+        (local / dataset).symlink_to(f"_current/{dataset}")
+    return local
 
 
 def _published_by(data: Path) -> str:

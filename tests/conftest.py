@@ -156,3 +156,34 @@ def profile(tmp_path):
     from transforms.runner import profile_for
 
     return profile_for(PipelineOptions([]), str(tmp_path / "staging"))
+
+
+SECRET = "s3cr3t-do-not-record-9f2c"  # the S3 secret key the tests pass to the command
+
+
+@pytest.fixture(scope="module")
+def s3():
+    """A real S3 API on 127.0.0.1 (moto's server) with buckets `raw-in` and `news-out`:
+    (boto3 client, the Beam options that reach it, a pyarrow S3FileSystem)."""
+    boto3 = pytest.importorskip("boto3")
+    from moto.server import ThreadedMotoServer
+    from pyarrow import fs as pafs
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    client = boto3.client(
+        "s3", endpoint_url=endpoint, aws_access_key_id="test-key", aws_secret_access_key=SECRET,
+        region_name="us-east-1",
+    )  # fmt: skip
+    for bucket in ("raw-in", "news-out"):
+        client.create_bucket(Bucket=bucket)
+    options = ["--s3_endpoint_url", endpoint, "--s3_access_key_id", "test-key",
+               "--s3_secret_access_key", SECRET, "--s3_region_name", "us-east-1"]  # fmt: skip
+    filesystem = pafs.S3FileSystem(
+        endpoint_override=f"{host}:{port}", scheme="http", access_key="test-key",
+        secret_key=SECRET, region="us-east-1",
+    )  # fmt: skip
+    yield client, options, filesystem
+    server.stop()

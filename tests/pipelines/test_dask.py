@@ -7,10 +7,11 @@ import signal
 import subprocess
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.conftest import write_corpus
-from tests.helpers import command, run_pipeline, snapshot
+from tests.helpers import VOLATILE, command, run_pipeline, snapshot, sorted_rows
 from transforms.runner.checkpoints import PAUSE_ENV
 
 pytestmark = pytest.mark.cluster
@@ -90,3 +91,31 @@ def test_dask_runner_groups_stories_and_names_like_the_local_run_incrementally(t
             rows = [r.replace("raw-local", "raw-dask") for r in rows]
         assert outputs["dask"][dataset] == rows, dataset
     assert len(outputs["local"]["stories"]) == 5  # 17 files: flood, budget, bridge, 2 apart
+
+
+def test_dask_runner_reads_from_and_writes_to_a_bucket_like_a_local_run(tmp_path, cluster, s3):
+    """No shared disk: the workers read the raw objects and write the version's files to S3
+    (moto's server), with the S3 options they get from the driver (dask_workers.py)."""
+    client, options, filesystem = s3
+    from tests.conftest import CORPUS
+
+    raw = write_corpus(tmp_path / "raw")
+    for relative, data in CORPUS.items():
+        client.put_object(Bucket="raw-in", Key=f"dask/{relative}", Body=data)
+    local = run_pipeline("--input", str(raw), "--output", str(tmp_path / "local"))
+    assert local.returncode == 0, local.stderr
+    dask = run_pipeline(
+        "--input", "s3://raw-in/dask/", "--output", "s3://news-out/dask", *options,
+        "--runner", "DaskRunner", "--dask_client_address", cluster,
+    )  # fmt: skip
+    assert dask.returncode == 0, dask.stderr[-3000:]
+    current = client.get_object(Bucket="news-out", Key="dask/_current")["Body"].read().decode()
+    ours = snapshot(tmp_path / "local", drop_volatile=True)
+    for name, rows in ours.items():
+        frame = pd.read_parquet(f"news-out/dask/{current.strip()}/{name}", filesystem=filesystem)
+        frame = frame.drop(columns=[c for c in VOLATILE if c in frame.columns])
+        for column in ("source_path", "duplicate_of"):
+            if column in frame.columns:
+                frame[column] = frame[column].str.replace("s3://raw-in/dask/", f"{raw}/")
+        assert sorted_rows(frame) == rows, name
+    assert len(ours["articles"]) == 6

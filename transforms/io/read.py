@@ -137,7 +137,11 @@ def list_inputs(pattern: str) -> list[str]:
     if _local(pattern) and pattern.endswith("/**") and "*" not in pattern[:-3]:
         paths = _walk_local(pattern[:-3] or "/")
     else:
-        paths = (m.path for m in FileSystems.match([pattern])[0].metadata_list)
+        paths = [m.path for m in FileSystems.match([pattern])[0].metadata_list]
+        if not paths and "://" in pattern and not any(ch in pattern for ch in "*?["):
+            # An object store has no directories: a prefix that names no object means every
+            # object below it, as a local directory does.
+            paths = [m.path for m in FileSystems.match([pattern + "/**"])[0].metadata_list]
     return sorted(printable_path(path) for path in paths if not is_hidden(path))
 
 

@@ -33,6 +33,7 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from transforms.runner import local
+from transforms.runner.dask_workers import share_filesystem_options
 from transforms.runner.spill import SpillToFiles, read_spilled
 
 SPILL = "_spill"  # the local profile's files, below the run's (local) staging directory
@@ -68,7 +69,9 @@ class RunnerProfile:
         return None
 
     def prepare_driver(self, options: PipelineOptions) -> None:
-        """Process settings for the driver, before the pipeline runs."""
+        """Before the pipeline runs: what the runner's workers need and do not get from it
+        (on Dask, the filesystems' options: transforms/runner/dask_workers.py)."""
+        share_filesystem_options(options)
 
 
 @dataclasses.dataclass(frozen=True)
