@@ -21,6 +21,7 @@ from pipelines.store.layout import DEFAULT_LEASE_SECONDS, OutputError, check_wri
 from pipelines.store.objectlock import ObjectStoreError
 from pipelines.store.storage import is_url
 from transforms.io.read import DEFAULT_MAX_FILE_BYTES, input_pattern, list_inputs
+from transforms.io.s3_clients import share_s3_clients
 from transforms.parsing.parse import DEFAULT_MAX_CHARS, ParseOptions
 from transforms.runner import resolve_runner
 from transforms.tagging.entity_keys import DEFAULT_ROLLUP_EXCLUDED, load_aliases, load_labels
@@ -271,6 +272,8 @@ def check_filesystems(input_path: str, output: str, beam_args: list[str]) -> Non
     """Hands Beam's options (e.g. --s3_endpoint_url) to its filesystems on the driver, and
     turns a filesystem whose extra is not installed into one line."""
     FileSystems.set_options(PipelineOptions(beam_args))
+    if any(path.startswith("s3://") for path in (input_path, output)):
+        share_s3_clients()  # boto3 is only imported where it is used
     for option, path in (("--input", input_path), ("--output", output)):
         if not is_url(path):
             continue

@@ -30,7 +30,10 @@ class FileSystemOptions(WorkerPlugin):
     def setup(self, worker) -> None:
         from apache_beam.io.filesystems import FileSystems
 
+        from transforms.io.s3_clients import share_s3_clients
+
         FileSystems.set_options(PipelineOptions([], **self._settings))
+        share_s3_clients()
 
 
 def filesystem_settings(options: PipelineOptions) -> dict:
