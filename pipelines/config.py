@@ -20,7 +20,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentP
 from pipelines.store.layout import DEFAULT_LEASE_SECONDS, OutputError, check_writable
 from pipelines.store.objectlock import ObjectStoreError
 from pipelines.store.storage import is_url
-from transforms.io.read import DEFAULT_MAX_FILE_BYTES, input_pattern, list_inputs
+from transforms.io.read import DEFAULT_MAX_FILE_BYTES, ListedFile, input_pattern, list_input_files
 from transforms.io.s3_clients import share_s3_clients
 from transforms.parsing.parse import DEFAULT_MAX_CHARS, ParseOptions
 from transforms.runner import resolve_runner
@@ -61,6 +61,9 @@ class JobConfig:
     max_error_rate: float = 1.0
     beam_args: tuple[str, ...] = ()
     lock_lease_seconds: float = DEFAULT_LEASE_SECONDS
+    # the listing of `inputs` with sizes and modification times (lets a run skip re-reading
+    # files the published version holds unchanged); empty: every input is read and hashed
+    listing: tuple[ListedFile, ...] = ()
 
     @property
     def timezone(self) -> dt.tzinfo:
@@ -79,6 +82,7 @@ class JobConfig:
         """The options as the run manifest records them."""
         options = dataclasses.asdict(self)
         options.pop("inputs")
+        options.pop("listing")
         options["models"] = dict(self.models)
         options["beam_args"] = redact_secrets(self.beam_args)
         return options
@@ -243,8 +247,8 @@ def parse_config(argv: list[str] | None) -> JobConfig:
     beam_args = check_beam_args(beam_args)
     check_output_outside_input(args.input, args.output)
     check_filesystems(args.input, args.output, beam_args)
-    inputs = list_inputs(input_pattern(args.input))
-    if not inputs:
+    listing = list_input_files(input_pattern(args.input))
+    if not listing:
         raise UsageError(f"--input {args.input!r} matches no files")
     models = spacy_models(args.spacy_model)
     try:
@@ -252,7 +256,8 @@ def parse_config(argv: list[str] | None) -> JobConfig:
     except (OutputError, ObjectStoreError) as err:
         raise UsageError(str(err)) from err
     return JobConfig(
-        input=args.input, output=args.output, inputs=tuple(inputs),
+        input=args.input, output=args.output, inputs=tuple(f.path for f in listing),
+        listing=tuple(listing),
         models=tuple(models.items()), detect_language=args.detect_language,
         default_timezone=args.default_timezone, dayfirst=args.dayfirst,
         max_chars=args.max_chars, max_file_bytes=args.max_file_bytes,

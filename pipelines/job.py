@@ -73,6 +73,7 @@ class RunPlan:
     plan: Plan
     schema_changed: bool
     stale_articles_by_model: dict[str, int]
+    hashed: int = 0  # inputs read to hash them (the others matched the published listing)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -212,7 +213,11 @@ def _plan_fields(planned: RunPlan) -> dict[str, Any]:
     return {
         "schema_changed": planned.schema_changed,
         "inputs": [f._asdict() for f in planned.found],
-        "plan": {**planned.plan.counts, "to_process": len(planned.plan.to_process)},
+        "plan": {
+            **planned.plan.counts,
+            "to_process": len(planned.plan.to_process),
+            "hashed": planned.hashed,
+        },
         "stale_articles_by_model": planned.stale_articles_by_model,
     }
 
@@ -231,16 +236,20 @@ def plan(config: JobConfig) -> RunPlan:
         )
         previous = None
     started = time.monotonic()
-    found = [inputs.hash_file(path) for path in config.inputs]
-    _LOG.info("hashed %d input files in %.1f s", len(found), time.monotonic() - started)
+    previous_state = inputs.read_input_state(previous)
+    found, hashed = inputs.identify_inputs(config.inputs, config.listing, previous_state)
+    _LOG.info(
+        "hashed %d of %d input files in %.1f s (the others: size and modification time as "
+        "published)", hashed, len(found), time.monotonic() - started,
+    )  # fmt: skip
     stale_counts, stale_files = _stale_files(current, config)
     the_plan = inputs.plan_run(
-        found, inputs.read_input_state(previous),
+        found, previous_state,
         duplicates_of=build.duplicates_by_kept_copy(previous),
         stale_files=stale_files if config.reprocess_stale and previous else (),
         prune_deleted=config.prune_deleted,
     )  # fmt: skip
-    return RunPlan(previous, found, the_plan, schema_changed, stale_counts)
+    return RunPlan(previous, found, the_plan, schema_changed, stale_counts, hashed)
 
 
 def _stale_files(current: str | None, config: JobConfig) -> tuple[dict[str, int], set[str]]:
@@ -326,7 +335,7 @@ def print_summary(manifest: RunManifest, path: str) -> None:
     run, the_plan = manifest.this_run or {}, manifest.plan
     codes = ", ".join(f"{code}={n}" for code, n in run["errors_by_code"].items()) or "none"
     plan_text = ", ".join(
-        f"{k} {v}" for k, v in sorted(the_plan.items()) if v and k != "to_process"
+        f"{k} {v}" for k, v in sorted(the_plan.items()) if v and k not in ("to_process", "hashed")
     )
     totals = ", ".join(f"{k} {v}" for k, v in manifest.dataset_rows.items())
     not_written = "".join(

@@ -294,6 +294,7 @@ INPUT_FILES = Dataset(
             pa.field("size", pa.int64(), nullable=False),
             pa.field("sha256", pa.string(), nullable=False),
             pa.field("run_id", pa.string(), nullable=False),
+            pa.field("modified", pa.float64()),  # the listing's, when the file was hashed
         ]
     ),
 )

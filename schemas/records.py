@@ -156,6 +156,7 @@ class InputFile(NamedTuple):
     size: int
     sha256: str
     run_id: str = ""  # the run whose rows for this file are published
+    modified: float | None = None  # the listing's modification time when it was hashed
 
 
 class PlaceDay(NamedTuple):

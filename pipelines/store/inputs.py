@@ -27,7 +27,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipelines.store.storage import storage_for
 from schemas import INPUT_FILES, InputFile, schema_fingerprint
-from transforms.io.read import not_readable_reason
+from transforms.io.read import ListedFile, not_readable_reason
 from transforms.io.write import write_table
 
 _CHUNK = 1 << 20
@@ -55,6 +55,30 @@ def hash_file(path: str) -> InputFile:
             digest.update(chunk)
             size += len(chunk)
     return InputFile(path, size, digest.hexdigest())
+
+
+def identify_inputs(
+    paths: Iterable[str], listing: Iterable[ListedFile], previous: Mapping[str, InputFile]
+) -> tuple[list[InputFile], int]:
+    """Each input's size and SHA-256, and how many were read to get them. A file whose size and
+    modification time in the listing are those recorded when the previous version hashed it
+    keeps that hash without being read (as rsync and make decide): an incremental run over a
+    large published corpus, on a bucket above all, then reads only what is new or changed.
+    Without a previous version (`--mode full`, a first run) every file is read."""
+    listed = {entry.path: entry for entry in listing}
+    found, hashed = [], 0
+    for path in paths:
+        entry, before = listed.get(path), previous.get(path)
+        modified = entry.modified if entry is not None else None
+        if (
+            before is not None and modified is not None and before.modified == modified
+            and before.size == entry.size
+        ):  # fmt: skip
+            found.append(InputFile(path, before.size, before.sha256, modified=modified))
+            continue
+        found.append(hash_file(path)._replace(modified=modified))
+        hashed += 1
+    return found, hashed
 
 
 SCHEMA_FILE = "_schema.json"
@@ -137,8 +161,8 @@ def plan_run(
                 drop.add(duplicate)
                 kinds["duplicate_of_dropped"].append(duplicate)
     process = sorted(set(kinds["new"]) | drop & set(current))
-    state = {
-        path: entry
+    state = {  # kept files as found now (their modification time), with the run of their rows
+        path: current[path]._replace(run_id=entry.run_id) if path in current else entry
         for path, entry in previous.items()
         if (path not in renames and path not in drop and path in current)
         or (path in deleted and not prune_deleted)

@@ -67,6 +67,7 @@ def test_incremental_add_edit_rename_delete(published_copy):
     (raw / "2018" / "quoted-title.txt").unlink()  # delete: rows stay
     result = _run(raw, output)
     assert "(deleted_kept 1, edited 1, new 1, renamed 1, unchanged 6); 2 read" in result.stdout
+    assert _manifest(output)["plan"]["hashed"] == 3  # the unchanged six are not read to plan
     after = pd.read_parquet(output / "articles").set_index("title")
     assert after.article_id.is_unique
     assert len(after) == 7

@@ -16,6 +16,7 @@ import posixpath
 import re
 import stat
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
@@ -100,9 +101,10 @@ def not_readable_reason(path: str) -> str | None:
     return f"{_KINDS.get(stat.S_IFMT(mode), 'not a regular file')}, not a regular file"
 
 
-def _walk_local(root: str) -> Iterator[str]:
-    """Every non-directory entry below `root` (paths keep the root as given), each folder
-    visited once even when links lead to it again."""
+def _walk_local(root: str) -> Iterator[tuple[str, os.stat_result | None]]:
+    """Every non-directory entry below `root` (paths keep the root as given) with what `stat`
+    says of it (None where it cannot), each folder visited once even when links lead to it
+    again."""
     visited: set[str] = set()
     stack = [root]
     while stack:
@@ -127,22 +129,48 @@ def _walk_local(root: str) -> Iterator[str]:
                 is_dir = False
             if is_dir:
                 stack.append(path)
-            else:
-                yield path
+                continue
+            try:
+                yield path, entry.stat(follow_symlinks=True)
+            except OSError:  # a dangling or looping link: a `read` error later
+                yield path, None
+
+
+class ListedFile(NamedTuple):
+    """An input as the listing saw it: its size and modification time (seconds since the
+    epoch; a local file's mtime, an object's LastModified), None where the listing has none."""
+
+    path: str
+    size: int | None
+    modified: float | None
+
+
+def list_input_files(pattern: str) -> list[ListedFile]:
+    """The inputs a run reads: regular files, and the other entries it reports as `read`
+    errors, with their size and modification time from the listing itself (no request per
+    file on an object store). Dotfiles are skipped."""
+    if _local(pattern) and pattern.endswith("/**") and "*" not in pattern[:-3]:
+        listed = [
+            (path, None if st is None else st.st_size, None if st is None else st.st_mtime_ns / 1e9)
+            for path, st in _walk_local(pattern[:-3] or "/")
+        ]
+    else:
+        metadata = FileSystems.match([pattern])[0].metadata_list
+        if not metadata and "://" in pattern and not any(ch in pattern for ch in "*?["):
+            # An object store has no directories: a prefix that names no object means every
+            # object below it, as a local directory does.
+            metadata = FileSystems.match([pattern + "/**"])[0].metadata_list
+        listed = [(m.path, m.size_in_bytes, m.last_updated_in_seconds or None) for m in metadata]
+    return sorted(
+        ListedFile(printable_path(path), size, modified)
+        for path, size, modified in listed
+        if not is_hidden(path)
+    )
 
 
 def list_inputs(pattern: str) -> list[str]:
-    """The inputs a run reads: regular files, and the other entries it reports as `read`
-    errors. Dotfiles are skipped."""
-    if _local(pattern) and pattern.endswith("/**") and "*" not in pattern[:-3]:
-        paths = _walk_local(pattern[:-3] or "/")
-    else:
-        paths = [m.path for m in FileSystems.match([pattern])[0].metadata_list]
-        if not paths and "://" in pattern and not any(ch in pattern for ch in "*?["):
-            # An object store has no directories: a prefix that names no object means every
-            # object below it, as a local directory does.
-            paths = [m.path for m in FileSystems.match([pattern + "/**"])[0].metadata_list]
-    return sorted(printable_path(path) for path in paths if not is_hidden(path))
+    """The paths of `list_input_files`."""
+    return [listed.path for listed in list_input_files(pattern)]
 
 
 class _ReadFileFn(beam.DoFn):

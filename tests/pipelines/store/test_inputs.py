@@ -79,3 +79,55 @@ def test_schema_fingerprint_is_stored_with_a_version(tmp_path):
     assert read_schema_fingerprint(tmp_path) is None
     write_schema_fingerprint(tmp_path)
     assert read_schema_fingerprint(tmp_path) == schema_fingerprint()
+
+
+def test_a_file_listed_as_published_is_not_read_again(tmp_path):
+    import os
+
+    from pipelines.store.inputs import hash_file, identify_inputs
+    from transforms.io.read import list_input_files
+
+    kept, touched, edited = (tmp_path / name for name in ("kept.txt", "touched.txt", "edited.txt"))
+    for path in (kept, touched, edited):
+        path.write_bytes(b"hello")
+    first, hashed = identify_inputs(
+        sorted(map(str, (kept, touched, edited))), list_input_files(f"{tmp_path}/**"), {}
+    )
+    assert hashed == 3  # no previous version: every file is read
+    assert [f.sha256[:12] for f in first] == ["2cf24dba5fb0"] * 3
+    assert all(f.modified == os.stat(f.path).st_mtime_ns / 1e9 for f in first)
+    previous = {f.path: f._replace(run_id="r1") for f in first}
+    # same size and mtime, other bytes: taken as published, without reading it (as rsync does)
+    stamp = os.stat(kept).st_mtime_ns
+    kept.write_bytes(b"HELLO")
+    os.utime(kept, ns=(stamp, stamp))
+    os.utime(touched, ns=(stamp + 10**9, stamp + 10**9))  # same bytes, a later mtime
+    edited.write_bytes(b"hello, world")
+    found, hashed = identify_inputs(
+        sorted(map(str, (kept, touched, edited))), list_input_files(f"{tmp_path}/**"), previous
+    )
+    assert hashed == 2
+    by_name = {os.path.basename(f.path): f for f in found}
+    assert by_name["edited.txt"] == hash_file(str(edited))._replace(modified=by_name["edited.txt"].modified)
+    assert by_name["edited.txt"].size == 12
+    assert by_name["kept.txt"].sha256 == previous[str(kept)].sha256
+    assert by_name["touched.txt"].sha256 == previous[str(touched)].sha256
+    assert by_name["touched.txt"].modified == (stamp + 10**9) / 1e9
+    # the plan keeps the touched file unchanged, with its new mtime for the next run
+    plan = plan_run(found, previous)
+    assert plan.to_process == [str(edited)]
+    assert plan.state[str(touched)].modified == (stamp + 10**9) / 1e9
+    assert plan.state[str(touched)].run_id == "r1"
+
+
+def test_an_input_table_without_modification_times_is_read(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipelines.store.inputs import read_input_state
+
+    pq.write_table(
+        pa.table({"path": ["a.txt"], "size": [5], "sha256": ["abc"], "run_id": ["r1"]}),
+        tmp_path / "_inputs.parquet",
+    )  # as newsbeam 0.3 wrote it
+    assert read_input_state(tmp_path) == {"a.txt": InputFile("a.txt", 5, "abc", "r1", None)}

@@ -43,3 +43,21 @@ def test_beam_reads_and_writes_objects_through_the_shared_client(s3):
     with FileSystems.open("s3://news-out/shared/b.txt") as handle:
         assert handle.read() == b"object b\n"
     assert client.get_object(Bucket="news-out", Key="shared/a.txt")["Body"].read() == b"object a\n"
+
+
+def test_a_bucket_listing_gives_each_object_size_and_time(s3):
+    import datetime as dt
+
+    from transforms.io.read import list_input_files
+
+    client, options, _ = s3
+    share_s3_clients()
+    FileSystems.set_options(PipelineOptions(options))
+    client.put_object(Bucket="raw-in", Key="listed/one.txt", Body=b"first\n")
+    client.put_object(Bucket="raw-in", Key="listed/sub/two.txt", Body=b"second!\n")
+    listing = list_input_files("s3://raw-in/listed")  # a prefix: every object below it
+    assert [(f.path, f.size) for f in listing] == [
+        ("s3://raw-in/listed/one.txt", 6), ("s3://raw-in/listed/sub/two.txt", 8),
+    ]  # fmt: skip
+    head = client.head_object(Bucket="raw-in", Key="listed/one.txt")["LastModified"]
+    assert listing[0].modified == head.replace(tzinfo=dt.UTC).timestamp()
