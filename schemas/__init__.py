@@ -15,6 +15,7 @@ from schemas.datasets import (
     ERRORS,
     INPUT_FILES,
     PLACE_DAILY,
+    QUOTES,
     ROLLUPS,
     SIGNATURES,
     STORIES,
@@ -41,6 +42,7 @@ from schemas.records import (
     ParsedArticle,
     PlaceDay,
     PublishedArticle,
+    Quote,
     Rows,
     Signature,
     Story,
@@ -63,6 +65,7 @@ RECORDS: dict[str, type] = {
     SIGNATURES.name: Signature,
     STORY_PAIRS.name: StoryPair,
     STORIES.name: Story,
+    QUOTES.name: Quote,
 }
 
 
@@ -86,6 +89,7 @@ __all__ = [
     "ERRORS",
     "INPUT_FILES",
     "PLACE_DAILY",
+    "QUOTES",
     "RECORDS",
     "ROLLUPS",
     "SIGNATURES",
@@ -106,6 +110,7 @@ __all__ = [
     "ParsedArticle",
     "PlaceDay",
     "PublishedArticle",
+    "Quote",
     "Rows",
     "Signature",
     "Story",
