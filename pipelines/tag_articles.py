@@ -43,6 +43,7 @@ from schemas import (
 )
 from transforms.corpus.dedupe import DropDuplicates
 from transforms.corpus.names import ResolveCorpusNames
+from transforms.corpus.quotes import ResolveQuoteSpeakers
 from transforms.corpus.rollups import DeriveRollups, mark_partition
 from transforms.corpus.stories import GroupStories
 from transforms.io.published import ReadPublishedArticles
@@ -66,8 +67,9 @@ def build_pipeline(
     pipeline: beam.Pipeline, config: JobConfig, run: GraphRun, profile: RunnerProfile
 ) -> None:
     """The graph: read -> parse -> dedupe -> tag -> group stories -> resolve names across the
-    corpus -> derive rollups -> write twelve datasets; every error flows to `errors`. What the
-    steps need of the runner they ask of `profile` (transforms/runner/profile.py)."""
+    corpus -> derive rollups, key the quotations' speakers -> write thirteen datasets; every
+    error flows to `errors`. What the steps need of the runner they ask of `profile`
+    (transforms/runner/profile.py)."""
     staging, previous = str(run.staging), str(run.previous) if run.previous else None
     raw = pipeline | "ReadRawFiles" >> ReadRawFiles(run.paths, run.run_id, config.max_file_bytes)
     parsed = raw.files | "ParseArticles" >> ParseArticles(run.run_id, config.parse_options())
@@ -91,6 +93,9 @@ def build_pipeline(
     ) | "DeriveRollups" >> DeriveRollups(
         config.rollup_exclude_labels, f"{staging}/{TOUCHED}", profile=profile
     )  # fmt: skip
+    quotes = (
+        tagged.quotes, names.mentions, published.dropped, names.partitions
+    ) | "ResolveQuoteSpeakers" >> ResolveQuoteSpeakers(previous)  # fmt: skip
     errors = (raw.errors, parsed.errors, tagged.errors) | "MergeErrors" >> beam.Flatten()
     written = (
         stories.articles | "WriteArticles" >> WriteDataset(ARTICLES, staging),
@@ -109,7 +114,7 @@ def build_pipeline(
         stories.signatures | "WriteSignatures" >> WriteDataset(SIGNATURES, staging),
         stories.story_pairs | "WriteStoryPairs" >> WriteDataset(STORY_PAIRS, staging),
         stories.stories | "WriteStories" >> WriteDataset(STORIES, staging, lists=True),
-        tagged.quotes | "WriteQuotes" >> WriteDataset(QUOTES, staging, lists=True),
+        quotes | "WriteQuotes" >> WriteDataset(QUOTES, staging, lists=True),
         rollups.touched,
         stories.marker,
         stories.partitions | "MarkRestoried" >> beam.Map(mark_partition, f"{staging}/{RESTORIED}"),
