@@ -85,6 +85,24 @@ _ROLE_BEFORE = re.compile(
 _ROLE_AFTER = re.compile(
     rf"^\s*({_DETERMINER}\s+[^,;:.!?\"“”«»]{{1,60}}?)\s*(?=[,;:.!?]|$| who\b| which\b)", re.I
 )
+_NAME = r"((?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)"
+_NAME_BEFORE = re.compile(rf"(?:^|[\s,])(?:(?:[a-z]+|[A-Z][a-z]+)\s+)?{_NAME}\s*,?\s*$")
+_NAME_AFTER = re.compile(rf"^\s*(?:[a-z]+\s+){{0,3}}{_NAME}\s*(?=[,;:.!?]|$)")
+# After a cue that opens a quotation: `said`, `said:`, `told the BBC that`, `said on Monday:`
+_TAIL = re.compile(r"\s*[:,]?\s*|(?:\s+[^\s,:;.!?]+){1,6}?\s*(?::|,|\bthat|,\s*that)\s*")
+_ROLE_NOUNS = (
+    r"(?:spokes(?:man|woman|person)|mayor|minister|officials?|police|sources?|president|"
+    r"chairman|chairwoman|director|lawyers?|analysts?|economists?|experts?|witness(?:es)?|"
+    r"residents?|campaigners?|aides?|insiders?|critics?|officers?|councillors?|"
+    r"researchers?|scientists?|doctors?|survivors?)"
+)
+_BARE_ROLE_AFTER = re.compile(rf"^\s*((?:[a-z]+\s+){{0,2}}{_ROLE_NOUNS})\s*(?=[,;:.!?]|$)")
+# Where the speaker after a cue ends: a sentence's end, or the comma after an apposition
+# (`said the director, Ann Lee, who ...`).
+_AFTER_STOP = re.compile(r"(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bMrs)(?<!\bSt)[;:.!?\"“”«»\n]|,[^,;:.!?]*,")
+_CLAUSE_WORDS = frozenset(
+    ["is", "was", "were", "are", "be", "been", "has", "had", "have", "would", "will", "could", "should", "can", "may", "might", "to", "did", "does", "do", "not", "that", "which", "who"]
+)
 _NOT_QUOTATION = re.compile(
     r"(?:so-called|so called|called|titled|entitled|named|dubbed|labell?ed|branded|"
     r"known as|the word|the words|the term|the phrase|the slogan|the hashtag|headlined|"
@@ -115,6 +133,9 @@ _FEMALE = (
     "christine marine giorgia sanna mette yulia svetlana olga natalia fatima aisha sofia "
     "carmen isabel ana marta ines monica diane barbara nadia amina layla zara leila meg "
     "harriet penny kemi yvette caroline louise"
+)
+_TITLE_WORDS = frozenset(
+    ["mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "professor", "prof", "baroness", "president", "minister"]
 )
 _FIRST_NAMES = {**{n: "m" for n in _MALE.split()}, **{n: "f" for n in _FEMALE.split()}}
 
@@ -297,26 +318,63 @@ def _speaker_in(
     text: str, start: int, end: int, mentions: Sequence[Mention], at_end: bool
 ) -> tuple[int | None, int | None, str | None, int | None]:
     """The speaker named in text[start:end]: at its end (before a cue) or at its start (after
-    a cue)."""
+    a cue: `said Smith`, `said resident Mary Hill`, `said the director, Ann Lee`)."""
+    piece = text[start:end]
     inside = [
         k for k, m in enumerate(mentions)
         if m.start >= start and m.end <= end and m.label in SPEAKER_LABELS
     ]  # fmt: skip
-    if not at_end:
-        lead = len(text[start:end]) - len(text[start:end].lstrip())
-        inside = [k for k in inside if mentions[k].start - start - lead <= 5]
+    last_word = re.search(r"([\w’'-]+)\W*$", piece)
+    role_first = at_end and last_word is not None and last_word[1].islower()
+    if role_first:  # `a Department of Health spokesperson said`: the role, not the ORG
+        match = _ROLE_BEFORE.search(piece)
+        if match and _plausible_role(match[1]):
+            return start + match.start(1), start + match.end(1), "role", None
     if inside:
-        people = [k for k in inside if mentions[k].label == "PERSON"] or inside
-        k = people[-1] if at_end else people[0]
-        return mentions[k].start, mentions[k].end, "mention", k
-    piece = text[start:end]
+        inside = [k for k in inside if mentions[k].key not in _TITLE_WORDS]
+        people = [k for k in inside if _personish(mentions[k])]
+    if inside:
+        if at_end:
+            k = (people or inside)[-1]
+            return mentions[k].start, mentions[k].end, "mention", k
+        lead = len(piece) - len(piece.lstrip())
+        comma = piece.find(",")
+        near = [
+            k for k in inside
+            if mentions[k].start - start - lead <= 5
+            or (comma >= 0 and 0 <= mentions[k].start - start - comma <= 3)
+        ]  # fmt: skip
+        if people or near:
+            k = (people or near)[0]
+            return mentions[k].start, mentions[k].end, "mention", k
     match = (_PRONOUN_BEFORE if at_end else _PRONOUN_AFTER).search(piece)
     if match:
         return start + match.start(1), start + match.end(1), "pronoun", None
+    match = _NAME_BEFORE.search(piece) if at_end else _NAME_AFTER.search(piece)
+    if match:  # a name the model did not tag: resolved by its last word
+        return start + match.start(1), start + match.end(1), "name", None
     match = (_ROLE_BEFORE if at_end else _ROLE_AFTER).search(piece)
-    if match and len(match[1].split()) <= 7:
+    if match and _plausible_role(match[1]):
+        return start + match.start(1), start + match.end(1), "role", None
+    match = None if at_end else _BARE_ROLE_AFTER.search(piece)
+    if match:  # `says spokesman`, headline style
         return start + match.start(1), start + match.end(1), "role", None
     return None, None, None, None
+
+
+def _personish(m: Mention) -> bool:
+    """A PERSON, or a name the small model labelled otherwise that starts with a first name
+    (`Nicola Sturgeon` tagged ORG)."""
+    if m.label == "PERSON":
+        return True
+    words = m.key.split()
+    return len(words) > 1 and words[0] in _FIRST_NAMES
+
+
+def _plausible_role(phrase: str) -> bool:
+    """A noun phrase, not a clause: `the museum's director`, not `the film was about it`."""
+    words = phrase.lower().split()
+    return len(words) <= 7 and not _CLAUSE_WORDS.intersection(words)
 
 
 def _clause_start(text: str, lower: int, at: int) -> int:
@@ -357,9 +415,11 @@ def _after(text: str, span: _Span, limit: int, mentions: Sequence[Mention]) -> _
         if lemma == "tell":
             return None  # `“...,” told ...` is no attribution
         tail_end = cue_end
-        stop = re.search(r"[,;:.!?\"“”«»]|\n", text[tail_end:end])
-        stop_at = tail_end + stop.start() if stop else end
+        stop = _AFTER_STOP.search(text, tail_end, end)
+        stop_at = (stop.end() - 1 if stop[0][0] == "," else stop.start()) if stop else end
         found = _speaker_in(text, tail_end, stop_at, mentions, at_end=False)
+        if found[0] is None:
+            return None  # `“Up”, said the film was ...`: a cue, but nobody after it
     return _Attribution(*found, lemma)
 
 
@@ -381,17 +441,17 @@ def _before(text: str, span: _Span, lower: int, mentions: Sequence[Mention]) -> 
             text, clause + cue.end(), clause + cue.end() + stop.start(), mentions, at_end=False
         )
         return _Attribution(*found, lemma)
-    if not re.fullmatch(r"(?:\s+[^\s,:;.!?]+){0,6}?\s*(?::|,|\bthat|,\s*that|\bthis)?\s*", tail):
+    if not _TAIL.fullmatch(tail):
         return None
     found = _speaker_in(text, clause, clause + cue.start(), mentions, at_end=True)
     return _Attribution(*found, lemma)
 
 
-def _gender(text: str, mentions: Sequence[Mention], keys: set[str]) -> dict[str, str]:
+def _gender(text: str, mentions: Sequence[Mention]) -> dict[str, str]:
     """m or f per PERSON key, from an honorific before one of its mentions, else a first name."""
     genders: dict[str, str] = {}
     for m in mentions:
-        if m.label != "PERSON" or m.key not in keys or m.key in genders:
+        if not _personish(m) or m.key in genders:
             continue
         honorific = _HONORIFIC_GENDER.search(text[max(0, m.start - 12) : m.start])
         written = text[m.start : m.end].split()
@@ -400,7 +460,7 @@ def _gender(text: str, mentions: Sequence[Mention], keys: set[str]) -> dict[str,
         elif written and written[0].lower().rstrip(".") in _HONORIFICS:
             genders[m.key] = _HONORIFICS[written[0].lower().rstrip(".")]
     for m in mentions:
-        if m.label == "PERSON" and m.key not in genders:
+        if _personish(m) and m.key not in genders:
             first = m.key.split()[0] if m.key else ""
             if first in _FIRST_NAMES and " " in m.key:
                 genders[m.key] = _FIRST_NAMES[first]
@@ -428,7 +488,7 @@ def _resolve_pronoun(
             if m.label in ("ORG", "NORP"):
                 return k
             continue
-        if m.label == "PERSON" and genders.get(m.key, kind) == kind:
+        if _personish(m) and m.key not in _TITLE_WORDS and genders.get(m.key, kind) == kind:
             return k
     return None
 
@@ -456,7 +516,11 @@ def _resolve_role(text: str, role: str, mentions: Sequence[Mention]) -> int | No
     return None
 
 
-def _is_quotation(text: str, span: _Span, cued: bool, paragraph_start: int) -> bool:
+def _is_quotation(
+    text: str, span: _Span, cued: bool, paragraph_start: int, follows: bool
+) -> bool:
+    """Cued, long, or a sentence right after a quotation of the same paragraph; never after
+    `so-called`, `called`, `titled`, ..."""
     words = len(_WORD.findall(text[span.start : span.end]))
     if words == 0:
         return False
@@ -464,10 +528,37 @@ def _is_quotation(text: str, span: _Span, cued: bool, paragraph_start: int) -> b
         return False
     if cued:
         return True
+    inner_end = text[span.start : span.end].rstrip("\"'”’»")[-1:]
+    if follows and inner_end in ".!?…":
+        return True
     if words < MIN_UNCUED_WORDS:
         return False
-    inner_end = text[span.start : span.end].rstrip("\"'”’»")
-    return words >= MIN_LONG_WORDS or inner_end[-1:] in ".!?…,"
+    return words >= MIN_LONG_WORDS or inner_end in ".!?…,"
+
+
+def _lead_in(text: str, paragraph: tuple[int, int], mentions: Sequence[Mention]):
+    """The paragraph before a quotation that opens its own: `Smith said the union would
+    strike.` or `Smith said:` names its speaker."""
+    start, end = paragraph
+    cue = _CUE.search(text, start, end)
+    if cue is None or cue[1].lower().startswith("according"):
+        return None
+    clause = _clause_start(text, start, cue.start())
+    found = _speaker_in(text, clause, cue.start(), mentions, at_end=True)
+    return _Attribution(*found, _cue_lemma(cue[1])) if found[0] is not None else None
+
+
+def _resolve_name(name: str, mentions: Sequence[Mention]) -> int | None:
+    """A name the model did not tag -> the person named in full whose key ends with its last
+    word."""
+    words = re.findall(r"\w+", name.lower())
+    if not words:
+        return None
+    for k in range(len(mentions) - 1, -1, -1):
+        m = mentions[k]
+        if _personish(m) and m.key.split()[-1:] == words[-1:]:
+            return k
+    return None
 
 
 def find_quotes(text: str, mentions: Sequence[Mention]) -> list[Found]:
@@ -482,7 +573,7 @@ def find_quotes(text: str, mentions: Sequence[Mention]) -> list[Found]:
     starts = [s for s, _ in paragraphs]
     quoted = [(s.start, s.end) for s in spans]
     mentions = list(mentions)
-    genders = _gender(text, mentions, {m.key for m in mentions if m.label == "PERSON"})
+    genders = _gender(text, mentions)
     found: list[Found] = []
     last: tuple[int, Found] | None = None
     for index, span in enumerate(spans):
@@ -506,24 +597,31 @@ def find_quotes(text: str, mentions: Sequence[Mention]) -> list[Found]:
             before = _before(text, span, lower, mentions)
             if before is not None and (attribution is None or before.speaker_start is not None):
                 attribution = before
-        if not _is_quotation(text, span, attribution is not None, p_start):
+        inherited = None
+        if attribution is None and last is not None and last[0] >= paragraph - 1:
+            inherited = last[1]  # `“A,” she said. “B.”`: B is hers too
+        elif attribution is None and paragraph > 0 and not text[p_start : span.open_at].strip():
+            attribution = _lead_in(text, paragraphs[paragraph - 1], mentions)
+        follows = inherited is not None and last[0] == paragraph
+        if not _is_quotation(text, span, attribution is not None, p_start, follows):
             continue
-        if attribution is None:
-            if last is not None and last[0] >= paragraph - 1:
-                prior = last[1]
-                quote = Found(span.start, span.end, prior.speaker_start, prior.speaker_end,
-                              prior.speaker, None)  # fmt: skip
-            else:
-                quote = Found(span.start, span.end, None, None, None, None)
+        if inherited is not None:
+            quote = Found(span.start, span.end, inherited.speaker_start, inherited.speaker_end,
+                          inherited.speaker, None)  # fmt: skip
+        elif attribution is None:
+            quote = Found(span.start, span.end, None, None, None, None)
         else:
             speaker = attribution.mention
+            written = text[attribution.speaker_start : attribution.speaker_end] if (
+                attribution.speaker_start is not None
+            ) else ""  # fmt: skip
             if attribution.speaker_kind == "pronoun":
-                word = text[attribution.speaker_start : attribution.speaker_end]
-                speaker = _resolve_pronoun(word, attribution.speaker_start, mentions, quoted,
+                speaker = _resolve_pronoun(written, attribution.speaker_start, mentions, quoted,
                                            genders)  # fmt: skip
             elif attribution.speaker_kind == "role":
-                role = text[attribution.speaker_start : attribution.speaker_end]
-                speaker = _resolve_role(text, role, mentions)
+                speaker = _resolve_role(text, written, mentions)
+            elif attribution.speaker_kind == "name":
+                speaker = _resolve_name(written, mentions)
             quote = Found(span.start, span.end, attribution.speaker_start,
                           attribution.speaker_end, speaker, attribution.cue)  # fmt: skip
         found.append(quote)
