@@ -408,9 +408,14 @@ def _after(text: str, span: _Span, limit: int, mentions: Sequence[Mention]) -> _
     lemma = _cue_lemma(cue[1])
     cue_start, cue_end = begin + lead + cue.start(), begin + lead + cue.end()
     if before_cue.strip():
+        inner = text[span.start : span.end].rstrip()[-1:]
+        if lead == 0 or not (inner in ",.!?…—–-" or piece[:lead].strip()):
+            return None  # `her “Live” tour will get refunds, the promoter said`: no attribution
         found = _speaker_in(text, begin + lead, cue_start, mentions, at_end=True)
         if found[0] is None:
             found = _speaker_in(text, begin + lead, cue_start, mentions, at_end=False)
+        if found[0] is None:
+            return None
     else:
         if lemma == "tell":
             return None  # `“...,” told ...` is no attribution
