@@ -394,6 +394,8 @@ def _after(text: str, span: _Span, limit: int, mentions: Sequence[Mention]) -> _
     end = min(limit, begin + 120)
     piece = text[begin:end]
     lead = re.match(r"[\s,.!?;:—–-]*", piece).end()
+    if re.search(r"[.!?;:]", piece[:lead]):
+        return None  # the sentence ended after the closing mark
     body = piece[lead:]
     if not body:
         return None
