@@ -38,6 +38,7 @@ from schemas import (
     PLACE_DAILY,
     QUOTES,
     SIGNATURES,
+    SPEAKER_DAILY,
     STORIES,
     STORY_PAIRS,
 )
@@ -67,7 +68,7 @@ def build_pipeline(
     pipeline: beam.Pipeline, config: JobConfig, run: GraphRun, profile: RunnerProfile
 ) -> None:
     """The graph: read -> parse -> dedupe -> tag -> group stories -> resolve names across the
-    corpus -> derive rollups, key the quotations' speakers -> write thirteen datasets; every
+    corpus -> derive rollups, key the quotations' speakers -> write fourteen datasets; every
     error flows to `errors`. What the steps need of the runner they ask of `profile`
     (transforms/runner/profile.py)."""
     staging, previous = str(run.staging), str(run.previous) if run.previous else None
@@ -94,8 +95,8 @@ def build_pipeline(
         config.rollup_exclude_labels, f"{staging}/{TOUCHED}", profile=profile
     )  # fmt: skip
     quotes = (
-        tagged.quotes, names.mentions, published.dropped, names.partitions
-    ) | "ResolveQuoteSpeakers" >> ResolveQuoteSpeakers(previous)  # fmt: skip
+        tagged.quotes, names.mentions, published.dropped, names.partitions, stories.result
+    ) | "ResolveQuoteSpeakers" >> ResolveQuoteSpeakers(previous, profile=profile)  # fmt: skip
     errors = (raw.errors, parsed.errors, tagged.errors) | "MergeErrors" >> beam.Flatten()
     written = (
         stories.articles | "WriteArticles" >> WriteDataset(ARTICLES, staging),
@@ -114,7 +115,9 @@ def build_pipeline(
         stories.signatures | "WriteSignatures" >> WriteDataset(SIGNATURES, staging),
         stories.story_pairs | "WriteStoryPairs" >> WriteDataset(STORY_PAIRS, staging),
         stories.stories | "WriteStories" >> WriteDataset(STORIES, staging, lists=True),
-        quotes | "WriteQuotes" >> WriteDataset(QUOTES, staging, lists=True),
+        quotes.quotes | "WriteQuotes" >> WriteDataset(QUOTES, staging, lists=True),
+        quotes.speaker_daily
+        | "WriteSpeakerDaily" >> WriteDataset(SPEAKER_DAILY, staging, lists=True),
         rollups.touched,
         stories.marker,
         stories.partitions | "MarkRestoried" >> beam.Map(mark_partition, f"{staging}/{RESTORIED}"),

@@ -18,6 +18,7 @@ from schemas.datasets import (
     QUOTES,
     ROLLUPS,
     SIGNATURES,
+    SPEAKER_DAILY,
     STORIES,
     STORY_PAIRS,
     UNDATED_PARTITION,
@@ -45,6 +46,7 @@ from schemas.records import (
     Quote,
     Rows,
     Signature,
+    SpeakerDay,
     Story,
     StoryPair,
 )
@@ -66,6 +68,7 @@ RECORDS: dict[str, type] = {
     STORY_PAIRS.name: StoryPair,
     STORIES.name: Story,
     QUOTES.name: Quote,
+    SPEAKER_DAILY.name: SpeakerDay,
 }
 
 
@@ -93,6 +96,7 @@ __all__ = [
     "RECORDS",
     "ROLLUPS",
     "SIGNATURES",
+    "SPEAKER_DAILY",
     "STORIES",
     "STORY_PAIRS",
     "UNDATED_PARTITION",
@@ -113,6 +117,7 @@ __all__ = [
     "Quote",
     "Rows",
     "Signature",
+    "SpeakerDay",
     "Story",
     "StoryPair",
     "file_of",

@@ -139,6 +139,24 @@ QUOTES = Dataset(
     ),
 )
 
+SPEAKER_DAILY = Dataset(
+    name="speaker_daily",
+    partitioned=True,
+    keys=("published_date", "speaker", "speaker_label"),
+    schema=pa.schema(
+        [
+            pa.field("published_date", pa.date32()),
+            pa.field("speaker", pa.string(), nullable=False),
+            pa.field("speaker_label", pa.string(), nullable=False),
+            pa.field("quotations", pa.int32(), nullable=False),
+            pa.field("articles", pa.int32(), nullable=False),
+            pa.field("stories", pa.int32(), nullable=False),
+            pa.field("sentiment_mean", pa.float64()),
+            pa.field("sentiment_std", pa.float64()),
+        ]
+    ),
+)
+
 ERRORS = Dataset(
     name="errors",
     partitioned=False,
@@ -305,7 +323,9 @@ STORIES = Dataset(
 
 # Derived from `entities` in the Beam graph for every partition a run touches
 # (transforms/corpus/rollups.py, transforms/corpus/names.py).
-ROLLUPS = (ARTICLE_ENTITIES, ENTITY_DAILY, ENTITY_PAIRS_DAILY, PLACE_DAILY, ENTITY_NAMES)
+ROLLUPS = (
+    ARTICLE_ENTITIES, ENTITY_DAILY, ENTITY_PAIRS_DAILY, PLACE_DAILY, ENTITY_NAMES, SPEAKER_DAILY
+)  # fmt: skip
 
 # Not a dataset for readers: the state of an output version, one row per input file it holds
 # rows for. Incremental runs compare it with the files they find.

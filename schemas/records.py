@@ -104,6 +104,19 @@ class Quote(NamedTuple):
     published_date: dt.date | None
 
 
+class SpeakerDay(NamedTuple):
+    """One row of `speaker_daily`: one resolved speaker on one publication date."""
+
+    published_date: dt.date | None
+    speaker: str  # as `quotes.speaker` (the entity's key in `entities`)
+    speaker_label: str
+    quotations: int
+    articles: int
+    stories: int  # distinct stories among those articles
+    sentiment_mean: float | None  # mean VADER compound of the quoted words
+    sentiment_std: float | None  # population standard deviation
+
+
 class ErrorRecord(NamedTuple):
     """One row of the `errors` dataset: an input that could not become an article."""
 

@@ -67,6 +67,10 @@ def test_full_and_incremental_runs_key_speakers_as_the_entities(tmp_path):
         ["We cannot let it crumble.", "Oliver Hartwell", "oliver hartwell"],
     ]
     assert full.sentiment_compound.notna().all()
+    daily = pd.read_parquet(incremental / "speaker_daily").sort_values("published_date")
+    assert daily[["speaker", "quotations", "articles", "stories"]].values.tolist() == [
+        ["hartwell", 2, 1, 1], ["oliver hartwell", 2, 1, 1]
+    ]
 
     _write(raw, "full-2.txt", FULL_NAME.format(day=12, n=2))
     _run(raw, incremental)  # two full-name articles: February links `hartwell`
@@ -77,6 +81,10 @@ def test_full_and_incremental_runs_key_speakers_as_the_entities(tmp_path):
     assert set(quotes[quotes.published_date.astype(str) == "2019-02-10"].speaker) == {
         "oliver hartwell"
     }
+    daily = pd.read_parquet(incremental / "speaker_daily").sort_values("published_date")
+    assert daily[["speaker", "quotations", "articles", "stories"]].values.tolist() == [
+        ["oliver hartwell", 2, 1, 1]
+    ] * 3  # one speaker now, on three dates
     full = tmp_path / "full"
     _run(raw, full, "--mode", "full")
     assert snapshot(incremental, drop_volatile=True) == snapshot(full, drop_volatile=True)

@@ -8,12 +8,17 @@ the mentions: every quotation of a touched partition (the new ones, and the publ
 read back) takes the key and label its speaker's mentions have in that partition's
 `entities`; the version build carries the quotations of the other partitions as they are.
 
+`speaker_daily` counts, per (date, speaker), the quotations, articles and stories and the tone
+of the quoted words, for every touched partition (every quotation with a speaker is in one:
+its speaker is a mention, and a partition with new or dropped mentions is touched).
+
 A published quotation holds the corpus-level key, not the article's: its speaker's mentions are
 found by that key or, when the corpus had linked a lone surname to it, by the surname.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 
 import apache_beam as beam
@@ -21,7 +26,8 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from schemas import QUOTES, EntityMention, Quote, Rows, partition_dir
+from schemas import QUOTES, EntityMention, Quote, Rows, SpeakerDay, partition_dir, partition_of
+from transforms.runner import Outputs, RunnerProfile
 from transforms.tagging.quotes import SPEAKER_LABELS
 
 # article key -> (article label, canonical, canonical label) of each way the article names it
@@ -95,19 +101,60 @@ def _keys_of(mentions: list[EntityMention]):
         yield mentions[0].article_id, speaker_keys(mentions)
 
 
+def speaker_contributions(quotes: list[Quote], story: str):
+    """One article's quotations -> (partition, what each adds to `speaker_daily`)."""
+    rows = [
+        (q.published_date, q.speaker, q.speaker_label, q.article_id, story, q.sentiment_compound)
+        for q in quotes
+        if q.speaker is not None
+    ]
+    if rows:
+        yield partition_of(quotes[0].published_date), rows
+
+
+def speaker_days(contributions: Iterable[list[tuple]]) -> list[SpeakerDay]:
+    """One partition's contributions -> its `speaker_daily` rows (sorted, so the floats do not
+    depend on the order in which the runner hands them over)."""
+    by_key: dict[tuple, list[tuple]] = {}
+    for rows in contributions:
+        for date, speaker, label, article_id, story, compound in rows:
+            by_key.setdefault((date, speaker, label or ""), []).append((article_id, story, compound))
+    result = Rows()
+    for (date, speaker, label), values in sorted(
+        by_key.items(), key=lambda item: (item[0][1], item[0][2], item[0][0] or 0)
+    ):
+        scores = sorted(c for _, _, c in values if c is not None)
+        mean = math.fsum(scores) / len(scores) if scores else None
+        std = (
+            math.sqrt(math.fsum((c - mean) ** 2 for c in scores) / len(scores)) if scores else None
+        )
+        result.append(SpeakerDay(date, speaker, label, len(values),
+                                 len({a for a, _, _ in values}), len({s for _, s, _ in values}),
+                                 mean, std))  # fmt: skip
+    return result
+
+
+def _contributions(quotes: list[Quote], stories):
+    story = stories.story_of.get(quotes[0].article_id, quotes[0].article_id) if stories else None
+    yield from speaker_contributions(quotes, story or quotes[0].article_id)
+
+
 class ResolveQuoteSpeakers(beam.PTransform):
     """(new quotations, one list per article; every mention of the touched partitions with its
     corpus-level key, one list per article, as `ResolveCorpusNames` emits them; `dropped`
     (article_id, partition) of published articles this run removes; the touched partitions)
-    -> the quotations of the new articles and of every touched partition, one list per
-    article, speakers keyed as in `entities`. Without a published version only the new ones."""
+    and optionally the stories (a singleton `StoryResult`) -> `quotes`: the quotations of the
+    new articles and of every touched partition, one list per article, speakers keyed as in
+    `entities` (without a published version only the new ones); `speaker_daily`: those
+    partitions' rows, one list per partition."""
 
-    def __init__(self, previous_version: str | None = None):
+    def __init__(self, previous_version: str | None = None, *, profile: RunnerProfile):
         super().__init__()
         self._previous = previous_version
+        self._profile = profile
 
     def expand(self, inputs):
-        quotes, mentions, dropped, partitions = inputs
+        quotes, mentions, dropped, partitions, *stories = inputs
         parts = [quotes | "KeyNewQuotes" >> beam.Map(lambda q: (q[0].article_id, ("new", q)))]
         if self._previous is not None:
             parts.append(
@@ -116,7 +163,7 @@ class ResolveQuoteSpeakers(beam.PTransform):
                 | "ReadTouchedQuotes" >> beam.ParDo(_ReadPartitionQuotesFn(self._previous))
             )
         republished = Metrics.counter("newsbeam", "quotes_republished")
-        return (
+        resolved = (
             {
                 "quotes": parts | "AllQuotes" >> beam.Flatten(),
                 "keys": mentions | "SpeakerKeys" >> beam.FlatMap(_keys_of),
@@ -125,3 +172,11 @@ class ResolveQuoteSpeakers(beam.PTransform):
             | "JoinSpeakers" >> beam.CoGroupByKey()
             | "RekeySpeakers" >> beam.FlatMap(_resolved, republished)
         )
+        side = [beam.pvalue.AsSingleton(s) for s in stories]
+        daily = (
+            self._profile.separate(resolved, "SeparateQuotes")
+            | "SpeakerContributions" >> beam.FlatMap(_contributions, *side)
+            | "GroupSpeakerDays" >> beam.GroupByKey()
+            | "SpeakerDays" >> beam.MapTuple(lambda _, rows: speaker_days(rows))
+        )
+        return Outputs({"quotes": resolved, "speaker_daily": daily})
