@@ -134,7 +134,7 @@ def speaker_days(contributions: Iterable[list[tuple]]) -> list[SpeakerDay]:
     return result
 
 
-def _contributions(quotes: list[Quote], stories):
+def _contributions(quotes: list[Quote], stories=None):
     story = stories.story_of.get(quotes[0].article_id, quotes[0].article_id) if stories else None
     yield from speaker_contributions(quotes, story or quotes[0].article_id)
 
