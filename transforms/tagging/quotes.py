@@ -62,7 +62,7 @@ _CUE_LEMMAS = {
         "suggest": "suggested suggests", "acknowledge": "acknowledged", "urge": "urged urges",
         "promise": "promised", "predict": "predicted", "vow": "vowed vows", "shout": "shouted",
         "joke": "joked", "complain": "complained", "concede": "conceded", "stress": "stressed",
-        "insists": "insists", "agree": "agreed", "deny": "denied", "comment": "commented",
+        "agree": "agreed", "deny": "denied", "comment": "commented",
         "remark": "remarked", "observe": "observed", "cry": "cried", "plead": "pleaded",
         "protest": "protested", "counter": "countered", "recount": "recounted",
         "emphasise": "emphasised", "emphasize": "emphasized", "caution": "cautioned",
