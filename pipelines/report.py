@@ -183,6 +183,21 @@ def entity_sections(page: Page, out: queries.Output, unit: str, top: int) -> Non
         parts.append(table(pairs.head(15)))
 
 
+def quotes_section(page: Page, out: queries.Output, top: int) -> None:
+    parts = page.section("quoted", "Who is quoted")
+    speakers = queries.top_speakers(out, top)
+    if speakers.empty:
+        parts.append(paragraph("No quotation with a resolved speaker in this range.", "empty"))
+        return
+    parts.append(paragraph("Speakers of quotations (words in quotation marks attributed to a "
+                           "named person or body), ranked by the stories that quote them; tone "
+                           "is the mean sentiment of the quoted words, with its 95% interval "
+                           "(unit: a quotation)."))  # fmt: skip
+    shown = speakers[["speaker", "label", "stories", "articles", "quotations", "mean", "low",
+                      "high"]]  # fmt: skip
+    parts.append(table(shown, {"mean": "{:+.3f}", "low": "{:+.3f}", "high": "{:+.3f}"}))
+
+
 def map_section(page: Page, out: queries.Output) -> None:
     parts = page.section("places", "Where the news happens")
     countries = queries.places_by_country(out)
@@ -245,6 +260,7 @@ def corpus_report(out: queries.Output, top: int) -> Page:
     unit = queries.granularity(summary["first_date"], summary["last_date"])
     time_sections(page, out, unit)
     entity_sections(page, out, unit, top)
+    quotes_section(page, out, top)
     map_section(page, out)
     quality_section(page, out, summary)
     return page
@@ -292,6 +308,17 @@ def entity_report(out: queries.Output, name: str) -> Page:
             f"({_day(row.published_date)})</p>"
             f"<blockquote>{html.escape(_sentence(row.context, int(row.offset)))}</blockquote>"
         )
+    said = queries.entity_quotes(out, name)
+    if not said.empty:
+        parts = page.section("said", f"What {name} said")
+        for row in said.itertuples():
+            link = row.url or ("file://" + row.source_path.split("#L")[0])
+            score = "" if pd.isna(row.score) else f" ({row.score:+.3f})"
+            parts.append(
+                f'<p><a href="{html.escape(link)}">{html.escape(row.title or row.source_path)}'
+                f"</a> ({_day(row.published_date)}){score}</p>"
+                f"<blockquote>“{html.escape(row.text)}”</blockquote>"
+            )
     return page
 
 

@@ -36,12 +36,15 @@ from schemas import (
     ENTITY_PAIRS_DAILY,
     ERRORS,
     PLACE_DAILY,
+    QUOTES,
     SIGNATURES,
+    SPEAKER_DAILY,
     STORIES,
     STORY_PAIRS,
 )
 from transforms.corpus.dedupe import DropDuplicates
 from transforms.corpus.names import ResolveCorpusNames
+from transforms.corpus.quotes import ResolveQuoteSpeakers
 from transforms.corpus.rollups import DeriveRollups, mark_partition
 from transforms.corpus.stories import GroupStories
 from transforms.io.published import ReadPublishedArticles
@@ -65,8 +68,9 @@ def build_pipeline(
     pipeline: beam.Pipeline, config: JobConfig, run: GraphRun, profile: RunnerProfile
 ) -> None:
     """The graph: read -> parse -> dedupe -> tag -> group stories -> resolve names across the
-    corpus -> derive rollups -> write twelve datasets; every error flows to `errors`. What the
-    steps need of the runner they ask of `profile` (transforms/runner/profile.py)."""
+    corpus -> derive rollups, key the quotations' speakers -> write fourteen datasets; every
+    error flows to `errors`. What the steps need of the runner they ask of `profile`
+    (transforms/runner/profile.py)."""
     staging, previous = str(run.staging), str(run.previous) if run.previous else None
     raw = pipeline | "ReadRawFiles" >> ReadRawFiles(run.paths, run.run_id, config.max_file_bytes)
     parsed = raw.files | "ParseArticles" >> ParseArticles(run.run_id, config.parse_options())
@@ -90,6 +94,9 @@ def build_pipeline(
     ) | "DeriveRollups" >> DeriveRollups(
         config.rollup_exclude_labels, f"{staging}/{TOUCHED}", profile=profile
     )  # fmt: skip
+    quotes = (
+        tagged.quotes, names.mentions, published.dropped, names.partitions, stories.result
+    ) | "ResolveQuoteSpeakers" >> ResolveQuoteSpeakers(previous, profile=profile)  # fmt: skip
     errors = (raw.errors, parsed.errors, tagged.errors) | "MergeErrors" >> beam.Flatten()
     written = (
         stories.articles | "WriteArticles" >> WriteDataset(ARTICLES, staging),
@@ -108,6 +115,9 @@ def build_pipeline(
         stories.signatures | "WriteSignatures" >> WriteDataset(SIGNATURES, staging),
         stories.story_pairs | "WriteStoryPairs" >> WriteDataset(STORY_PAIRS, staging),
         stories.stories | "WriteStories" >> WriteDataset(STORIES, staging, lists=True),
+        quotes.quotes | "WriteQuotes" >> WriteDataset(QUOTES, staging, lists=True),
+        quotes.speaker_daily
+        | "WriteSpeakerDaily" >> WriteDataset(SPEAKER_DAILY, staging, lists=True),
         rollups.touched,
         stories.marker,
         stories.partitions | "MarkRestoried" >> beam.Map(mark_partition, f"{staging}/{RESTORIED}"),

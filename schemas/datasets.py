@@ -114,6 +114,49 @@ ENTITIES = Dataset(
     ),
 )
 
+QUOTES = Dataset(
+    name="quotes",
+    partitioned=True,
+    keys=("article_id", "field", "start_char", "end_char"),
+    schema=pa.schema(
+        [
+            pa.field("article_id", pa.string(), nullable=False),
+            pa.field("field", pa.string(), nullable=False),
+            pa.field("kind", pa.string(), nullable=False),
+            pa.field("start_char", pa.int32(), nullable=False),
+            pa.field("end_char", pa.int32(), nullable=False),
+            pa.field("text", pa.string(), nullable=False),
+            pa.field("speaker_text", pa.string()),
+            pa.field("speaker_start", pa.int32()),
+            pa.field("speaker_end", pa.int32()),
+            pa.field("speaker", pa.string()),
+            pa.field("speaker_label", pa.string()),
+            pa.field("cue", pa.string()),
+            pa.field("sentence_index", pa.int32(), nullable=False),
+            pa.field("sentiment_compound", pa.float64()),
+            pa.field("published_date", pa.date32()),
+        ]
+    ),
+)
+
+SPEAKER_DAILY = Dataset(
+    name="speaker_daily",
+    partitioned=True,
+    keys=("published_date", "speaker", "speaker_label"),
+    schema=pa.schema(
+        [
+            pa.field("published_date", pa.date32()),
+            pa.field("speaker", pa.string(), nullable=False),
+            pa.field("speaker_label", pa.string(), nullable=False),
+            pa.field("quotations", pa.int32(), nullable=False),
+            pa.field("articles", pa.int32(), nullable=False),
+            pa.field("stories", pa.int32(), nullable=False),
+            pa.field("sentiment_mean", pa.float64()),
+            pa.field("sentiment_std", pa.float64()),
+        ]
+    ),
+)
+
 ERRORS = Dataset(
     name="errors",
     partitioned=False,
@@ -280,7 +323,9 @@ STORIES = Dataset(
 
 # Derived from `entities` in the Beam graph for every partition a run touches
 # (transforms/corpus/rollups.py, transforms/corpus/names.py).
-ROLLUPS = (ARTICLE_ENTITIES, ENTITY_DAILY, ENTITY_PAIRS_DAILY, PLACE_DAILY, ENTITY_NAMES)
+ROLLUPS = (
+    ARTICLE_ENTITIES, ENTITY_DAILY, ENTITY_PAIRS_DAILY, PLACE_DAILY, ENTITY_NAMES, SPEAKER_DAILY
+)  # fmt: skip
 
 # Not a dataset for readers: the state of an output version, one row per input file it holds
 # rows for. Incremental runs compare it with the files they find.
@@ -302,7 +347,8 @@ INPUT_FILES = Dataset(
 # One row per input record, entity mention or pair of articles, written by the Beam pipeline
 # and carried from version to version.
 DATASETS: dict[str, Dataset] = {
-    d.name: d for d in (ARTICLES, ENTITIES, ERRORS, DUPLICATES, SIGNATURES, STORY_PAIRS)
+    d.name: d
+    for d in (ARTICLES, ENTITIES, ERRORS, DUPLICATES, SIGNATURES, STORY_PAIRS, QUOTES)
 }
 # Recomputed as a whole by every run that runs the graph (transforms/corpus/stories.py).
 WHOLE = (STORIES,)

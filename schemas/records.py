@@ -83,6 +83,40 @@ class EntityMention(NamedTuple):
     article_label: str = ""  # the label within the article (label table applied)
 
 
+class Quote(NamedTuple):
+    """One row of `quotes`: a quotation in a title or body, and who said it
+    (transforms/tagging/quotes.py)."""
+
+    article_id: str
+    field: str
+    kind: str  # direct: words inside quotation marks
+    start_char: int  # the quoted words, inside the marks (offsets as in `entities`)
+    end_char: int
+    text: str
+    speaker_text: str | None  # the mention naming the speaker, as written (name, role, pronoun)
+    speaker_start: int | None
+    speaker_end: int | None
+    speaker: str | None  # canonical key of the resolved speaker, as in `entities`
+    speaker_label: str | None
+    cue: str | None  # the reporting verb's lemma: say, tell, add, according to, ...
+    sentence_index: int
+    sentiment_compound: float | None  # VADER on the quoted words
+    published_date: dt.date | None
+
+
+class SpeakerDay(NamedTuple):
+    """One row of `speaker_daily`: one resolved speaker on one publication date."""
+
+    published_date: dt.date | None
+    speaker: str  # as `quotes.speaker` (the entity's key in `entities`)
+    speaker_label: str
+    quotations: int
+    articles: int
+    stories: int  # distinct stories among those articles
+    sentiment_mean: float | None  # mean VADER compound of the quoted words
+    sentiment_std: float | None  # population standard deviation
+
+
 class ErrorRecord(NamedTuple):
     """One row of the `errors` dataset: an input that could not become an article."""
 

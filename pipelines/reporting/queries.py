@@ -46,6 +46,9 @@ class Output:
         for name in ("articles", "entities", "article_entities", "entity_daily",
                      "entity_pairs_daily", "place_daily", "errors", "duplicates"):  # fmt: skip
             self._view(name)
+        self.has_quotes = any((scope.data / "quotes").glob("**/*.parquet"))
+        if self.has_quotes:  # an output written before quotations has none
+            self._view("quotes")
 
     def _view(self, name: str) -> None:
         pattern = str(self.scope.data / name / "**" / "*.parquet")
@@ -190,6 +193,35 @@ def top_pairs(out: Output, limit: int = 40) -> pd.DataFrame:
                sum(sentences) AS sentences
         FROM entity_pairs_daily GROUP BY ALL
         ORDER BY story_days DESC, articles DESC, sentences DESC, a, b LIMIT {int(limit)}""")
+
+
+def top_speakers(out: Output, top: int) -> pd.DataFrame:
+    """The speakers quoted in most stories: stories, articles, quotations and the mean tone
+    of their quoted words, with a 95% interval (unit: a quotation)."""
+    if not out.has_quotes:
+        return pd.DataFrame()
+    frame = out.frame(f"""
+        SELECT speaker, speaker_label AS label, count(DISTINCT a.story_id) AS stories,
+               count(DISTINCT q.article_id) AS articles, count(*) AS quotations,
+               count(q.sentiment_compound) AS scored, avg(q.sentiment_compound) AS mean,
+               stddev_samp(q.sentiment_compound) AS sd
+        FROM quotes q JOIN articles a USING (article_id)
+        WHERE speaker IS NOT NULL
+        GROUP BY ALL ORDER BY stories DESC, quotations DESC, speaker LIMIT {int(top)}""")
+    return with_interval(frame, "scored")
+
+
+def entity_quotes(out: Output, canonical: str, limit: int = 10) -> pd.DataFrame:
+    """What an entity said: its latest quotations, with their articles."""
+    if not out.has_quotes:
+        return pd.DataFrame()
+    return out.frame(f"""
+        SELECT q.text, q.cue, q.sentiment_compound AS score, q.published_date, a.title, a.url,
+               a.source_path
+        FROM quotes q JOIN articles a USING (article_id)
+        WHERE q.speaker = ?
+        ORDER BY q.published_date DESC NULLS LAST, a.article_id, q.field DESC, q.start_char
+        LIMIT {int(limit)}""", [canonical])  # fmt: skip
 
 
 def errors_by_code(out: Output) -> pd.DataFrame:

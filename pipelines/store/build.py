@@ -28,6 +28,7 @@ from schemas import (
     DUPLICATES,
     ENTITIES,
     ERRORS,
+    QUOTES,
     ROLLUPS,
     SIGNATURES,
     STORY_PAIRS,
@@ -177,7 +178,8 @@ def carry_previous(previous: str, target: str, plan: Plan, staged: str) -> None:
     """The published rows this run keeps (the rollups are handled by `place_rollups`). The
     run re-emits every kept mention of the partitions it touched (with their corpus-level
     keys, transforms/corpus/names.py) and every kept article of the partitions whose stories
-    changed (transforms/corpus/stories.py): those partitions are not carried."""
+    changed (transforms/corpus/stories.py), and every kept quotation of the partitions it
+    touched (transforms/corpus/quotes.py): those partitions are not carried."""
     drop = plan.drop_files
     dropped_ids = dropped_article_ids(previous, drop)
 
@@ -189,6 +191,8 @@ def carry_previous(previous: str, target: str, plan: Plan, staged: str) -> None:
     _carry(ENTITIES, previous, target, masked(_id_mask(dropped_ids)), {},
            skip=marked_partitions(staged, TOUCHED))  # fmt: skip
     _carry(SIGNATURES, previous, target, masked(_id_mask(dropped_ids)), {})
+    _carry(QUOTES, previous, target, masked(_id_mask(dropped_ids)), {},
+           skip=marked_partitions(staged, TOUCHED))  # fmt: skip
     _carry(STORY_PAIRS, previous, target,
            masked(_id_mask(dropped_ids, "article_id_a", "article_id_b")), {})  # fmt: skip
     _carry(ERRORS, previous, target, masked(_file_mask(drop, "source_path")), plan.renames)

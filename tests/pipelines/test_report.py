@@ -263,3 +263,36 @@ def test_entity_page_shows_its_sentences_with_links(real_report, tmp_path):
     assert "(2018-12-19)" in text and "quoted-title.txt" in text
     assert report.run(["--data", str(root / "out"), "--out", str(page), "--entity", "nobody"]) == 0
     assert "No dated mention of &#x27;nobody&#x27;" in page.read_text()
+
+
+def _said(article_id, date, speaker, compound, start):
+    return {"article_id": article_id, "field": "body", "kind": "direct", "start_char": start,
+            "end_char": start + 9, "text": f"words {start}", "speaker_text": speaker,
+            "speaker_start": 0, "speaker_end": 3, "speaker": speaker,
+            "speaker_label": "PERSON" if speaker else None, "cue": "say", "sentence_index": 0,
+            "sentiment_compound": compound, "published_date": date}  # fmt: skip
+
+
+def test_who_is_quoted_ranks_speakers_by_stories_and_the_entity_page_shows_what_it_said(tmp_path):
+    quotes = [_said("a1", D1, "ann lee", 0.5, 0), _said("a1", D1, "ann lee", 0.1, 20),
+              _said("a2", D1, "ann lee", 0.3, 0), _said("a3", D2, "bo kim", -0.4, 0),
+              _said("a3", D2, "cy ray", 0.2, 40), _said("a4", D3, "cy ray", 0.0, 0),
+              _said("a3", D2, None, 0.9, 60)]  # fmt: skip
+    daily = [{"published_date": D1, "canonical": "ann lee", "label": "PERSON", "articles": 2,
+              "stories": 1, "mentions": 2, "sentences": 2, "sentiment_mean": 0.1,
+              "sentiment_std": 0.0}]  # fmt: skip
+    built = _output(tmp_path / "out", articles=ARTICLES, quotes=quotes, entity_daily=daily)
+    out = queries.Output(queries.Scope(built))
+    top = queries.top_speakers(out, 10)
+    # a2 is a copy of a1: ann lee's 2 articles are 1 story; cy ray is in 2 stories
+    assert list(zip(top.speaker, top.stories, top.articles, top.quotations, strict=True)) == [
+        ("cy ray", 2, 2, 2), ("ann lee", 1, 2, 3), ("bo kim", 1, 1, 1)
+    ]
+    assert top.set_index("speaker").loc["ann lee", "mean"] == pytest.approx(0.3)
+    page = tmp_path / "report.html"
+    assert report.run(["--data", str(built), "--out", str(page)]) == 0
+    assert "Who is quoted" in page.read_text()
+    assert report.run(["--data", str(built), "--out", str(page), "--entity", "ann lee"]) == 0
+    text = page.read_text()
+    assert "What ann lee said" in text and "<blockquote>“words 20”</blockquote>" in text
+    assert 'href="file://in/a1.txt"' in text and "words 0" in text

@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from schemas import Article, EntityMention, ParsedArticle
+from schemas import Article, EntityMention, ParsedArticle, Quote
 
 ModelT = TypeVar("ModelT")
 
@@ -25,6 +25,7 @@ class TaggedArticle(NamedTuple):
 
     article: Article
     mentions: list[EntityMention]
+    quotes: Sequence[Quote] = ()  # its quotations, title first (a tagger may find none)
 
 
 class ArticleTagger(abc.ABC, Generic[ModelT]):

@@ -25,7 +25,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from schemas import Article, EntityMention, ParsedArticle
+from schemas import Article, EntityMention, ParsedArticle, Quote
 from transforms.tagging.base import ArticleTagger, TaggedArticle
 from transforms.tagging.entity_keys import AliasTable, canonical_names, load_aliases
 from transforms.tagging.places import (
@@ -36,6 +36,7 @@ from transforms.tagging.places import (
     load_gazetteer,
     resolve_places,
 )
+from transforms.tagging.quotes import Mention, find_quotes
 from transforms.tagging.spacy_models import (
     load_nlp,
     model_id,
@@ -211,6 +212,51 @@ def _mentions(
     return mentions
 
 
+def _quotes(
+    fields: Sequence[tuple[str, _FieldResult]], article: ParsedArticle,
+    mentions: Sequence[EntityMention], model: LoadedModel,
+) -> list[Quote]:  # fmt: skip
+    """The article's quotations (transforms/tagging/quotes.py), title first; English only (the
+    reporting verbs are English). The speaker's key is the one its mention has here, within
+    the article; transforms/corpus/quotes.py gives it the corpus-level key of `entities`."""
+    if model.analyzer is None:
+        return []
+    rows = []
+    for field, result in fields:
+        text = (article.title or "") if field == "title" else article.body
+        own = [m for m in mentions if m.field == field]
+        found = find_quotes(
+            text,
+            [Mention(m.start_char, m.end_char, m.article_label, m.article_canonical) for m in own],
+        )
+        for quote in found:
+            speaker = own[quote.speaker] if quote.speaker is not None else None
+            words = text[quote.start : quote.end]
+            named = quote.speaker_start is not None
+            rows.append(
+                Quote(
+                    article_id=article.article_id,
+                    field=field,
+                    kind="direct",
+                    start_char=quote.start,
+                    end_char=quote.end,
+                    text=words,
+                    speaker_text=text[quote.speaker_start : quote.speaker_end] if named else None,
+                    speaker_start=quote.speaker_start,
+                    speaker_end=quote.speaker_end,
+                    speaker=speaker.article_canonical if speaker else None,
+                    speaker_label=speaker.article_label if speaker else None,
+                    cue=quote.cue,
+                    sentence_index=max(
+                        bisect.bisect_right(result.sentence_starts, quote.start) - 1, 0
+                    ),
+                    sentiment_compound=model.analyzer.polarity_scores(words)["compound"],
+                    published_date=article.published_date,
+                )
+            )
+    return rows
+
+
 def _mean(scores: Sequence[dict[str, float]], key: str) -> float | None:
     return sum(score[key] for score in scores) / len(scores) if scores else None
 
@@ -278,16 +324,22 @@ def _build_rows(
     processed_at: dt.datetime,
     aliases: AliasTable,
     gazetteer: Gazetteer,
-) -> tuple[Article, list[EntityMention]]:
+) -> TaggedArticle:
     fields = [("title", title), ("body", body)] if title else [("body", body)]
     mentions = _mentions(fields, article, aliases, gazetteer)
+    try:
+        quotes = _quotes(fields, article, mentions, model)
+    except Exception as err:  # an odd text must never fail its article
+        quotes = []
+        article = article._replace(warnings=(*article.warnings,
+                                              f"quotes_skipped: {type(err).__name__}"))  # fmt: skip
     title_compound = None
     if title is not None and model.analyzer is not None:
         if title.sentence_starts == [0] and len(title.sentence_scores) == 1:
             title_compound = title.sentence_scores[0]["compound"]  # one sentence: the title
         else:
             title_compound = model.analyzer.polarity_scores(article.title)["compound"]
-    return (
+    return TaggedArticle(
         Article(
             **{
                 name: getattr(article, name) for name in ParsedArticle._fields if name != "warnings"
@@ -307,10 +359,21 @@ def _build_rows(
             processed_at=processed_at,
         ),
         mentions,
+        quotes,
     )
 
 
 def annotate_articles(
+    models: Mapping[str | None, LoadedModel],
+    articles: Sequence[ParsedArticle],
+    **options,
+) -> Iterator[tuple[Article, list[EntityMention]]]:
+    """Tags a batch (`annotate_with_quotes` without the quotations)."""
+    for tagged in annotate_with_quotes(models, articles, **options):
+        yield tagged.article, tagged.mentions
+
+
+def annotate_with_quotes(
     models: Mapping[str | None, LoadedModel],
     articles: Sequence[ParsedArticle],
     *,
@@ -318,7 +381,7 @@ def annotate_articles(
     processed_at: dt.datetime,
     aliases: AliasTable | None = None,
     gazetteer: Gazetteer | None = None,
-) -> Iterator[tuple[Article, list[EntityMention]]]:
+) -> Iterator[TaggedArticle]:
     """Tags a batch; `models` maps language -> LoadedModel, with None for undetected languages;
     languages with no model of their own get `untagged_model()`."""
     aliases = aliases or load_aliases()
@@ -366,7 +429,9 @@ class SpacyVaderTagger(ArticleTagger[SpacyVaderModels]):
     name = "spacy_vader"
 
     def _tables(self) -> AliasTable:
-        return load_aliases(*(Path(p) if p else None for p in (self.aliases_path, self.labels_path)))
+        return load_aliases(
+            *(Path(p) if p else None for p in (self.aliases_path, self.labels_path))
+        )
 
     def load_model(self) -> SpacyVaderModels:
         loaded = {language: _load_cached(name) for language, name in self.models}
@@ -381,11 +446,10 @@ class SpacyVaderTagger(ArticleTagger[SpacyVaderModels]):
         run_id: str,
         processed_at: dt.datetime,
     ) -> Iterator[TaggedArticle]:
-        for article, mentions in annotate_articles(
+        yield from annotate_with_quotes(
             model.by_language, articles, run_id=run_id, processed_at=processed_at,
             aliases=model.aliases, gazetteer=model.gazetteer,
-        ):  # fmt: skip
-            yield TaggedArticle(article, mentions)
+        )  # fmt: skip
 
     def versions(self) -> dict[str, str]:
         return {
