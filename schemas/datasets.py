@@ -110,6 +110,10 @@ ENTITIES = Dataset(
             pa.field("canonical_method", pa.string(), nullable=False),
             pa.field("article_canonical", pa.string(), nullable=False),
             pa.field("article_label", pa.string(), nullable=False),
+            # Cue bits of the words around the mention (transforms/tagging/evidence.py).
+            pa.field("evidence", pa.int32(), nullable=False),
+            pa.field("label_method", pa.string(), nullable=False),
+            pa.field("name", pa.string(), nullable=False),
         ]
     ),
 )
@@ -229,6 +233,8 @@ ENTITY_NAMES = Dataset(
             pa.field("article_label", pa.string(), nullable=False),
             pa.field("articles", pa.int32(), nullable=False),
             pa.field("mentions", pa.int32(), nullable=False),
+            pa.field("evidence", pa.list_(pa.int32()), nullable=False),
+            pa.field("surfaces", pa.map_(pa.string(), pa.int32()), nullable=False),
         ]
     ),
 )
@@ -307,7 +313,9 @@ DATASETS: dict[str, Dataset] = {
 WHOLE = (STORIES,)
 # Everything a version holds, as readers see it.
 ALL_DATASETS: dict[str, Dataset] = {
-    **DATASETS, **{d.name: d for d in ROLLUPS}, **{d.name: d for d in WHOLE}
+    **DATASETS,
+    **{d.name: d for d in ROLLUPS},
+    **{d.name: d for d in WHOLE},
 }
 
 

@@ -151,8 +151,13 @@ def _article_name(text: str, label: str, aliases: AliasTable) -> tuple[str, str]
     return name, aliases.relabel.get((name, label), label)
 
 
-def canonical_names(mentions: Sequence[tuple[str, str]], aliases: AliasTable) -> list[Name]:
-    """(text, label) of an article's mentions, in reading order -> their keys in the article.
+def canonical_names(
+    mentions: Sequence[tuple[str, str]],
+    aliases: AliasTable,
+    evidence: Sequence[int] | None = None,
+) -> list[Name]:
+    """(text, label) of an article's mentions, in reading order -> their keys in the article;
+    `evidence`: their cue bits (transforms/tagging/evidence.py), when known.
 
     One exception to "labels never merge" within an article: a one-word ORG mention that is
     exactly the surname of a person named in full in the same article is that person (small
