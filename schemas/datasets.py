@@ -160,6 +160,7 @@ ARTICLE_ENTITIES = Dataset(
             pa.field("sentences", pa.int32(), nullable=False),
             pa.field("sentiment_mean", pa.float64()),
             pa.field("published_date", pa.date32()),
+            pa.field("name", pa.string(), nullable=False),
         ]
     ),
 )
@@ -179,6 +180,7 @@ ENTITY_DAILY = Dataset(
             pa.field("sentences", pa.int32(), nullable=False),
             pa.field("sentiment_mean", pa.float64()),
             pa.field("sentiment_std", pa.float64()),
+            pa.field("name", pa.string(), nullable=False),
         ]
     ),
 )

@@ -127,6 +127,7 @@ class ArticleEntity(NamedTuple):
     sentences: int  # distinct scored sentences that mention it
     sentiment_mean: float | None  # mean VADER compound of those sentences
     published_date: dt.date | None
+    name: str = ""  # the key as people write it (its most frequent surface form)
 
 
 class EntityDay(NamedTuple):
@@ -141,6 +142,7 @@ class EntityDay(NamedTuple):
     sentences: int
     sentiment_mean: float | None
     sentiment_std: float | None  # population standard deviation of the sentence scores
+    name: str = ""  # the key as people write it (its most frequent surface form)
 
 
 class EntityPairDay(NamedTuple):
