@@ -13,7 +13,12 @@ corpus:
 - **Lone surnames.** A one-word PERSON name that its article did not link to a full name
   (`as_written`) links to the full PERSON name ending in that word that holds at least
   `SURNAME_SHARE` of the articles naming such full names in the same month, and at least
-  `MIN_SURNAME_ARTICLES` of them; otherwise it stays apart (`canonical_method` `corpus`).
+  `MIN_SURNAME_ARTICLES` of them (`canonical_method` `corpus`); in a month with no such full
+  name, or none with that support, to the one that dominates the surname across the corpus
+  the same way ("Bush" -> "george w bush"); it stays apart in a month where two people share
+  the surname (`surname_links`).
+- **Labels from evidence.** `decide_label`: the cues of every mention of the name
+  (transforms/tagging/evidence.py), the gazetteer prior and the model's majority.
 
 Both depend on the whole corpus, so an incremental run recomputes them from the published
 `entity_names` plus the partitions it touches, and also touches (rewrites the entities and
@@ -70,7 +75,7 @@ class NameResolver(NamedTuple):
     (month, surname), the display name of every key."""
 
     labels: dict[str, tuple[str, str]]  # name -> (label, label_method)
-    surnames: dict[tuple[Partition, str], str]
+    surnames: dict[tuple[Partition | None, str], str]  # see `surname_links`
     names: dict[str, str]  # canonical -> its most frequent surface form
 
     def decide(self, partition: Partition, name: str, label: str, method: str) -> tuple:
@@ -81,7 +86,9 @@ class NameResolver(NamedTuple):
             label, label_method = self.labels[name]
         if method == AS_WRITTEN and label == "PERSON" and " " not in name:
             full = self.surnames.get((partition, name))
-            if full is not None:
+            if full is None:
+                full = self.surnames.get((None, name))
+            if full:
                 return full, label, CORPUS, label_method
         return name, label, method, label_method
 
@@ -209,20 +216,46 @@ def decide_label(name: str, labels: dict[str, int], cues: Sequence[int]) -> tupl
     return (voted, MAJORITY) if voted else None
 
 
+def _dominant(names: collections.Counter) -> str | None:
+    """The full name with at least `SURNAME_SHARE` of the articles and `MIN_SURNAME_ARTICLES`."""
+    (top, articles), total = min(names.items(), key=lambda i: (-i[1], i[0])), names.total()
+    if articles >= MIN_SURNAME_ARTICLES and articles >= SURNAME_SHARE * total:
+        return top
+    return None
+
+
 def surname_links(
     full_names: dict[tuple[Partition, str, str], int], labels: dict[str, str]
-) -> dict[tuple[Partition, str], str]:
-    """(month, full name, label) -> articles  ->  (month, surname) -> the dominant full name."""
+) -> dict[tuple[Partition | None, str], str]:
+    """(month, full name, label) -> articles  ->  (month, surname) -> the full name a lone
+    surname of that month links to ("" for a month where it stays apart), and (None, surname)
+    -> the full name that dominates the surname across the corpus.
+
+    A month whose full names with the surname have a dominant one links to it. A month that has
+    such names but no dominant one links to the corpus-wide one if it is also the month's most
+    named, and otherwise leaves the surname apart (two people share it that month). A month
+    with no such name links to the corpus-wide one (`NameResolver.decide`)."""
     by_surname: dict[tuple[Partition, str], collections.Counter] = collections.defaultdict(
         collections.Counter
     )
+    corpus: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for (partition, name, label), articles in full_names.items():
         if labels.get(name, label) == "PERSON":
-            by_surname[(partition, name.rsplit(" ", 1)[-1])][name] += articles
-    links = {}
+            surname = name.rsplit(" ", 1)[-1]
+            by_surname[(partition, surname)][name] += articles
+            corpus[surname][name] += articles
+    links: dict[tuple[Partition | None, str], str] = {}
+    across = {surname: _dominant(names) for surname, names in corpus.items()}
+    for surname, top in across.items():
+        if top is not None:
+            links[(None, surname)] = top
     for key, names in by_surname.items():
-        (top, articles), total = min(names.items(), key=lambda i: (-i[1], i[0])), names.total()
-        if articles >= MIN_SURNAME_ARTICLES and articles >= SURNAME_SHARE * total:
+        top = _dominant(names)
+        if top is None:
+            wide = across[key[1]]
+            most = min(names.items(), key=lambda i: (-i[1], i[0]))[0]
+            top = wide if wide == most else ""
+        if top != across[key[1]]:  # what the corpus-wide link would not give
             links[key] = top
     return links
 

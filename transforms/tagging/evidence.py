@@ -40,6 +40,10 @@ import numpy as np
 
 (ARTICLE, NUMBER, THE, MODIFIER, HONORIFIC, ROLE, SPEECH, PRONOUN, ORG_HEAD, WORK_HEAD, AWARD,
  PRODUCT_HEAD, EVENT_HEAD, PLACE_HEAD, PLACE_NAME) = (1 << bit for bit in range(15))  # fmt: skip
+# Cues that say a mention is no person: never linked to a full name by its first name
+# (transforms/tagging/entity_keys.py).
+NOT_A_PERSON = (ARTICLE | NUMBER | THE | ORG_HEAD | WORK_HEAD | AWARD | PRODUCT_HEAD | EVENT_HEAD
+                | PLACE_HEAD)  # fmt: skip
 CUES = ("article", "number", "the", "modifier", "honorific", "role", "speech", "pronoun",
         "org_head", "work_head", "award", "product_head", "event_head", "place_head",
         "place_name")  # fmt: skip

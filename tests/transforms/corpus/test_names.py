@@ -54,7 +54,32 @@ def test_surname_links_to_the_full_name_with_ninety_percent_of_the_month():
     }
     full = {((d.year, d.month), n, lab): a for (d, n, lab), a in full.items()}
     links = surname_links(full, {"george bush": "PERSON"})
-    assert links == {((2018, 12), "blair"): "tony blair", ((2018, 12), "bush"): "george bush"}
+    assert links == {
+        ((2018, 12), "blair"): "tony blair",
+        ((2018, 12), "bush"): "george bush",
+        ((2019, 1), "blair"): "",  # two people share the surname that month: apart
+        ((2019, 1), "bush"): "",  # Kate, not the corpus-wide George: apart
+    }
+
+
+def test_a_lone_surname_links_across_the_corpus_when_one_person_dominates_it():
+    full = {
+        ((2005, 1), "george w bush", "PERSON"): 6,
+        ((2005, 2), "george w bush", "PERSON"): 1,  # too little support in February alone
+        ((2005, 3), "tony blair", "PERSON"): 2,
+        ((2005, 3), "cherie blair", "PERSON"): 2,  # March: two Blairs
+        ((2005, 4), "tony blair", "PERSON"): 30,
+    }
+    links = surname_links(full, {})
+    resolver = NameResolver({}, links, {})
+    assert resolver.final((2005, 2), "bush", "PERSON", "as_written") == (
+        "george w bush", "PERSON", "corpus")  # fmt: skip
+    assert resolver.final((2005, 5), "bush", "PERSON", "as_written") == (
+        "george w bush", "PERSON", "corpus")  # a month with no full name: the corpus's
+    assert resolver.final((2005, 3), "blair", "PERSON", "as_written") == (
+        "blair", "PERSON", "as_written")  # fmt: skip
+    assert resolver.final((2005, 6), "blair", "PERSON", "as_written") == (
+        "tony blair", "PERSON", "corpus")  # 32 of 34 articles across the corpus
 
 
 def test_resolver_applies_labels_then_links_only_lone_as_written_surnames():
