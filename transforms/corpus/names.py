@@ -146,8 +146,8 @@ def decide_label(name: str, labels: dict[str, int], cues: Sequence[int]) -> tupl
     mentions per model label (within their articles), `cues` its mentions with each cue
     (`CUES` order). None when every mention keeps its article's label.
 
-    1. **Typed cues.** Each cue votes for a label: honorifics, roles and pronouns (and, by half,
-       verbs of speech) for PERSON; "the band X", "X manager" for ORG; "the film X" and "X
+    1. **Typed cues.** Each cue votes for a label: honorifics, roles and pronouns for PERSON
+       (not verbs of speech: "the BBC said"); "the band X", "X manager" for ORG; "the film X" and "X
        nomination" for WORK_OF_ART; products, events, "X-based" for theirs; a demonym used as
        a modifier ("the Welsh side") for NORP. The label with the most votes wins if they are
        at least `MIN_EVIDENCE`, `EVIDENCE_SHARE` of all votes and `MIN_CUE_SHARE` of the
@@ -168,14 +168,15 @@ def decide_label(name: str, labels: dict[str, int], cues: Sequence[int]) -> tupl
     cue = {key: _cue(cues, key) for key in CUES}
     person = cue["honorific"] + cue["role"] + cue["pronoun"]
     votes = {
-        "PERSON": person + cue["speech"] / 2,
+        "PERSON": float(person),
         "ORG": float(cue["org_head"]),
         "WORK_OF_ART": float(cue["work_head"] + cue["award"]),
         "PRODUCT": float(cue["product_head"]),
         "EVENT": float(cue["event_head"]),
         "GPE": float(cue["place_head"]),
     }
-    if looks_like_demonym(name) or named.get("NORP"):  # "the Welsh side": a nationality
+    if " " not in name and (looks_like_demonym(name) or 3 * named.get("NORP", 0) >= total):
+        # "the Welsh side": a nationality, not the side's club
         votes["NORP"] = float(cue["modifier"])
         votes["ORG"] = max(0.0, votes["ORG"] - cue["modifier"])
     majority = max(named, key=lambda label: (named[label], label))
@@ -231,9 +232,9 @@ def surname_links(
     surname of that month links to ("" for a month where it stays apart), and (None, surname)
     -> the full name that dominates the surname across the corpus.
 
-    A month whose full names with the surname have a dominant one links to it. A month that has
-    such names but no dominant one links to the corpus-wide one if it is also the month's most
-    named, and otherwise leaves the surname apart (two people share it that month). A month
+    A month whose full names with the surname have a dominant one links to it. A month that
+    names one such person, too rarely to link alone, links to the corpus-wide one if it is that
+    person; a month naming two people with the surname, none dominant, leaves it apart. A month
     with no such name links to the corpus-wide one (`NameResolver.decide`)."""
     by_surname: dict[tuple[Partition, str], collections.Counter] = collections.defaultdict(
         collections.Counter
@@ -253,8 +254,7 @@ def surname_links(
         top = _dominant(names)
         if top is None:
             wide = across[key[1]]
-            most = min(names.items(), key=lambda i: (-i[1], i[0]))[0]
-            top = wide if wide == most else ""
+            top = wide if len(names) == 1 and wide in names else ""
         if top != across[key[1]]:  # what the corpus-wide link would not give
             links[key] = top
     return links

@@ -223,6 +223,8 @@ def _cues(**counts) -> list[int]:
         # one stray cue in many mentions decides nothing; the majority rule still does
         ("labour", {"ORG": 150, "PERSON": 62}, _cues(work_head=2), ("ORG", "majority")),
         ("acme", {"ORG": 2, "PERSON": 1}, _cues(), None),
+        # organisations speak too: "the BBC said" is no evidence of a person
+        ("bbc", {"ORG": 30, "PERSON": 5}, _cues(speech=20, the=25), ("ORG", "majority")),
         ("2005", {"DATE": 9}, _cues(the=9), None),
     ],
 )  # fmt: skip
