@@ -1,6 +1,7 @@
 """Precision of the top entity lists on a generated, labelled corpus of British news (#28).
 
     python -m benchmarks.entity_types --code /tmp/before . --articles 400 --work /tmp/types
+    python -m benchmarks.entity_types --cost 2000      # what the evidence costs
 
 Writes a deterministic corpus of `--articles` articles (date-line format, 2004-2005) built from
 sentence templates around the hard cases of issue #28: an award ("an Oscar", "two Oscars"), a
@@ -96,6 +97,8 @@ def _hard_cases(rng: random.Random, date: dt.date) -> list[str]:
     """Sentences for one of the hard cases, chosen at random."""
     surname = lambda name: name.split()[-1]  # noqa: E731
     case = rng.randrange(11)
+    if case == 7 and (date.year, date.month) == (2005, 3):
+        case = 10  # March 2005 is MARCH's
     if case == 0:
         actor = rng.choice(ARTS)
         return [f"{actor} won an Oscar for the role.", f"{surname(actor)} already has two "
@@ -129,11 +132,6 @@ def _hard_cases(rng: random.Random, date: dt.date) -> list[str]:
                 "The Glasgow-based firm employs 300 people.",
                 "Glasgow City Council approved the budget."]  # fmt: skip
     if case == 7:
-        if date.year == 2005 and date.month == 3:  # two Blairs in one month
-            return ["Tony Blair and Cherie Blair arrived in Sydney.",
-                    "Cherie Blair gave a speech on human rights.",
-                    "Tony Blair met the Australian prime minister.", "Blair said it was a "
-                    "good visit."]  # fmt: skip
         return [f"Tony Blair {rng.choice(VERBS)} that {rng.choice(TOPICS)}.",
                 _said(rng, "Mr Blair"), f"Blair met {rng.choice(POLITICIANS)} in London."]
     if case == 8:
@@ -165,12 +163,26 @@ def _article(rng: random.Random, index: int) -> tuple[str, str]:
     return f"article-{index:04d}.txt", f"date {date.isoformat()} {title}\n\n" + " ".join(sentences)
 
 
+# March 2005 names two Blairs in full, and some articles name only "Blair": a lone surname that
+# two people share that month stays apart.
+MARCH = [
+    ("2005-03-02", "Tony Blair arrived in Sydney. Tony Blair met the Australian prime minister."),
+    ("2005-03-03", "Cherie Blair gave a speech on human rights. Cherie Blair was applauded."),
+    ("2005-03-09", "Tony Blair and Cherie Blair visited a school in Sydney."),
+    ("2005-03-10", "Cherie Blair returned to London. Tony Blair stayed in Sydney."),
+    ("2005-03-14", "Blair said it was a good visit. Blair flew back to London."),
+    ("2005-03-15", "Blair was greeted by crowds in Cardiff."),
+]
+
+
 def write_corpus(directory: Path, articles: int, seed: int = 28) -> None:
     rng = random.Random(seed)
     directory.mkdir(parents=True, exist_ok=True)
     for index in range(articles):
         name, text = _article(rng, index)
         (directory / name).write_text(text + "\n")
+    for index, (date, body) in enumerate(MARCH):
+        (directory / f"march-{index}.txt").write_text(f"date {date} Blair visit\n\n{body}\n")
 
 
 def top_keys(output: Path) -> pd.DataFrame:
@@ -193,12 +205,86 @@ def precision(output: Path, labels: dict[str, str]) -> dict[str, tuple[float, in
     return result
 
 
+def cost(articles: int, rounds: int) -> None:
+    """What the evidence costs, in one process, on `benchmarks.corpus`'s N articles: spaCy's
+    time over their texts, then (best of `rounds`) the cue lookup over the same docs and the
+    corpus step's per-article name rows with cues and surfaces against the plain count they
+    replace."""
+    import collections
+    import tempfile
+    import time
+
+    from benchmarks.corpus import write_corpus as write_benchmark_corpus
+    from schemas import EntityMention
+    from transforms.corpus.names import BuildResolverFn, article_names
+    from transforms.tagging.entity_keys import normalize_name
+    from transforms.tagging.evidence import doc_evidence
+    from transforms.tagging.spacy_models import DEFAULT_MODEL, load_nlp
+
+    with tempfile.TemporaryDirectory() as scratch:
+        generated = write_benchmark_corpus(Path(scratch), articles)
+    texts = [text for a in generated for text in (a["title"], a["body"])]
+    nlp = load_nlp(DEFAULT_MODEL)
+    start = time.process_time()
+    docs = list(nlp.pipe(texts, batch_size=32))
+    spacy_seconds = time.process_time() - start
+    spans = [([e.start for e in d.ents], [e.end for e in d.ents]) for d in docs]
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.process_time()
+        bits = [doc_evidence(doc, *span) for doc, span in zip(docs, spans, strict=True)]
+        best = min(best, time.process_time() - start)
+    mentions = []
+    for index in range(len(generated)):
+        article = []
+        for doc, cues in zip(docs[2 * index : 2 * index + 2], bits[2 * index : 2 * index + 2],
+                             strict=True):  # fmt: skip
+            for entity, evidence in zip(doc.ents, cues, strict=True):
+                key = normalize_name(entity.text)
+                article.append(EntityMention(
+                    f"a{index}", "body", entity.text, entity.label_, entity.start_char,
+                    entity.end_char, 0, 0, None, key, entity.label_,
+                    generated[index]["published_date"], article_canonical=key,
+                    article_label=entity.label_, evidence=evidence))  # fmt: skip
+        mentions.append(article)
+    names_best = plain_best = resolver_best = float("inf")
+    for _ in range(rounds):
+        start = time.process_time()
+        rows = [article_names(article) for article in mentions]
+        names_best = min(names_best, time.process_time() - start)
+        start = time.process_time()
+        for article in mentions:
+            collections.Counter((m.article_canonical, m.article_label) for m in article)
+        plain_best = min(plain_best, time.process_time() - start)
+        start = time.process_time()
+        fn = BuildResolverFn()
+        accumulator = fn.create_accumulator()
+        for row in rows:
+            fn.add_input(accumulator, row)
+        fn.extract_output(accumulator)
+        resolver_best = min(resolver_best, time.process_time() - start)
+    count = sum(len(s[0]) for s in spans)
+    print(f"N = {articles}: {count:,} mentions in {len(docs):,} docs; spaCy {spacy_seconds:.1f} s "
+          f"CPU; cue lookup {best:.3f} s ({best / spacy_seconds:.2%} of spaCy's time, "
+          f"{1e6 * best / len(docs):.0f} us a doc); name rows with cues and surfaces "
+          f"{names_best:.3f} s against {plain_best:.3f} s for plain counts; the resolver "
+          f"(decide_label per name) {resolver_best:.3f} s; best of {rounds}")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--code", type=Path, nargs="+", default=[Path(".")])
     parser.add_argument("--articles", type=int, default=400)
-    parser.add_argument("--work", type=Path, required=True)
+    parser.add_argument("--work", type=Path)
+    parser.add_argument("--cost", type=int, metavar="N",
+                        help="instead: what the evidence costs on N generated articles")  # fmt: skip
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
+    if args.cost:
+        cost(args.cost, args.rounds)
+        return 0
+    if args.work is None:
+        parser.error("--work is required")
     corpus = args.work / "corpus"
     write_corpus(corpus, args.articles)
     labels = gold()

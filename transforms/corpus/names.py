@@ -141,7 +141,9 @@ def _cue(cues: Sequence[int], name: str) -> int:
     return cues[index] if index < len(cues) else 0
 
 
-def decide_label(name: str, labels: dict[str, int], cues: Sequence[int]) -> tuple[str, str] | None:
+def decide_label(
+    name: str, labels: dict[str, int], cues: Sequence[int], surname: bool = False
+) -> tuple[str, str] | None:
     """A name's corpus label from the evidence of the whole corpus: `labels` counts its
     mentions per model label (within their articles), `cues` its mentions with each cue
     (`CUES` order). None when every mention keeps its article's label.
@@ -158,7 +160,8 @@ def decide_label(name: str, labels: dict[str, int], cues: Sequence[int]) -> tupl
        (`evidence`).
     3. **Gazetteer prior.** A PERSON name that is a country or a large city in the gazetteer
        ("Glasgow") is GPE unless honorifics and pronouns say PERSON at least `MIN_EVIDENCE`
-       times (`gazetteer`).
+       times, or it is the `surname` of a person the corpus names in full ("Bush", "Dudley":
+       cities too) (`gazetteer`).
     4. Otherwise the model's majority (`corpus_labels`: `majority`), or nothing.
     """
     named = {label: n for label, n in labels.items() if label in NAME_LABELS and n > 0}
@@ -205,6 +208,7 @@ def decide_label(name: str, labels: dict[str, int], cues: Sequence[int]) -> tupl
     label = decided[0] if decided else majority
     if (
         label == "PERSON"
+        and not surname
         and cue["place_name"] * 2 >= total
         and cue["honorific"] + cue["pronoun"] < MIN_EVIDENCE
     ):
@@ -324,9 +328,11 @@ class BuildResolverFn(beam.CombineFn):
 
     def extract_output(self, accumulator) -> NameResolver:
         stats, full_names = accumulator
+        surnames = {name.rsplit(" ", 1)[-1] for (_, name, label) in full_names
+                    if label == "PERSON"}  # fmt: skip
         labels = {}
         for name, entry in stats.items():
-            decided = decide_label(name, entry.labels, entry.cues)
+            decided = decide_label(name, entry.labels, entry.cues, name in surnames)
             if decided is not None:
                 labels[name] = decided
         names = {}
@@ -358,24 +364,33 @@ def article_names(mentions: Sequence[EntityMention]) -> list[EntityNameDay]:
     linked in its article to a full name is no surface form of the full name)."""
     by_name: dict[tuple[str, str], list] = {}
     for m in mentions:
-        entry = by_name.get((m.article_canonical, m.article_label))
+        key = (m.article_canonical, m.article_label)
+        entry = by_name.get(key)
         if entry is None:
-            entry = by_name[(m.article_canonical, m.article_label)] = [
-                0, [0] * len(CUES), collections.Counter()
-            ]  # fmt: skip
+            entry = by_name[key] = [0, {}, {}]
         entry[0] += 1
         if m.evidence:
-            for i, bit in enumerate(cue_counts(m.evidence)):
-                entry[1][i] += bit
+            bits = entry[1]
+            bits[m.evidence] = bits.get(m.evidence, 0) + 1
         if m.canonical_method != IN_ARTICLE:
             surface = display_form(m.text, m.article_label)
             if surface:
-                entry[2][surface] += 1
+                entry[2][surface] = entry[2].get(surface, 0) + 1
     date = mentions[0].published_date if mentions else None
     return [
-        EntityNameDay(date, name, label, 1, n, tuple(cues), tuple(sorted(surfaces.items())))
-        for (name, label), (n, cues, surfaces) in sorted(by_name.items())
+        EntityNameDay(date, name, label, 1, n, _cue_totals(bits), tuple(sorted(surfaces.items())))
+        for (name, label), (n, bits, surfaces) in sorted(by_name.items())
     ]
+
+
+def _cue_totals(bits: dict[int, int]) -> tuple[int, ...]:
+    """{cue bits: mentions} -> mentions with each cue (`CUES` order)."""
+    totals = [0] * len(CUES)
+    for value, n in bits.items():
+        for i, on in enumerate(cue_counts(value)):
+            if on:
+                totals[i] += n
+    return tuple(totals)
 
 
 class NameDailyFn(beam.CombineFn):

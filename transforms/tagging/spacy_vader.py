@@ -27,7 +27,12 @@ from typing import Any, NamedTuple
 
 from schemas import Article, EntityMention, ParsedArticle
 from transforms.tagging.base import ArticleTagger, TaggedArticle
-from transforms.tagging.entity_keys import AliasTable, canonical_names, load_aliases
+from transforms.tagging.entity_keys import (
+    IN_ARTICLE,
+    AliasTable,
+    canonical_names,
+    load_aliases,
+)
 from transforms.tagging.evidence import PLACE_NAME, display_form, doc_evidence
 from transforms.tagging.places import (
     PLACE_LABELS,
@@ -190,6 +195,10 @@ def _mentions(
         for _, (text, _, _, _, cues) in found
     ]
     names = canonical_names([(text, label) for _, (text, label, *_) in found], aliases, evidence)
+    evidence = [  # a name linked to a person's full name is no place ("Bush", "Dudley")
+        cues & ~PLACE_NAME if name.method == IN_ARTICLE else cues
+        for cues, name in zip(evidence, names, strict=True)
+    ]
     places = _places(found, article, gazetteer)
     paragraph_starts = [0, *(m.end() for m in _PARAGRAPH_BREAK.finditer(article.body))]
     results = dict(fields)

@@ -214,6 +214,8 @@ def _cues(**counts) -> list[int]:
         ("yukos", {"PERSON": 5, "ORG": 6}, _cues(org_head=4), ("ORG", "evidence")),
         # a city in the gazetteer is not PERSON unless a person is strongly attested
         ("glasgow", {"PERSON": 6, "GPE": 2}, _cues(place_name=8), ("GPE", "gazetteer")),
+        # "Bush" is a city too (Egypt's Būsh), but the corpus names George W Bush in full
+        ("bush", {"PERSON": 6}, _cues(place_name=6), None),
         ("jordan", {"PERSON": 6, "GPE": 2}, _cues(place_name=8, honorific=3),
          ("PERSON", "evidence")),
         # people stay people: their cues confirm the model's only label
@@ -229,7 +231,7 @@ def _cues(**counts) -> list[int]:
     ],
 )  # fmt: skip
 def test_decide_label_from_the_evidence_of_the_corpus(name, labels, cues, decided):
-    assert decide_label(name, collections.Counter(labels), cues) == decided
+    assert decide_label(name, collections.Counter(labels), cues, name == "bush") == decided
 
 
 def test_resolver_records_how_each_label_was_decided():
