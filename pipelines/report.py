@@ -162,7 +162,7 @@ def entity_sections(page: Page, out: queries.Output, unit: str, top: int) -> Non
         page.chart(row, f"top-{label.lower()}", charts.top_entities_chart(frame, label))
         page.chart(row, f"tone-{label.lower()}", charts.entity_sentiment_chart(frame, label))
         row.append("</div>")
-        shown = frame[frame.label == label][["canonical", "stories", "articles", "mentions",
+        shown = frame[frame.label == label][["name", "stories", "articles", "mentions",
                                              "scored_articles", "mean", "low", "high"]]  # fmt: skip
         row.append(table(shown, {"mean": "{:+.3f}", "low": "{:+.3f}", "high": "{:+.3f}"}))
     leaders = frame.sort_values(["stories", "articles"], ascending=False).head(6)

@@ -110,6 +110,10 @@ ENTITIES = Dataset(
             pa.field("canonical_method", pa.string(), nullable=False),
             pa.field("article_canonical", pa.string(), nullable=False),
             pa.field("article_label", pa.string(), nullable=False),
+            # Cue bits of the words around the mention (transforms/tagging/evidence.py).
+            pa.field("evidence", pa.int32(), nullable=False),
+            pa.field("label_method", pa.string(), nullable=False),
+            pa.field("name", pa.string(), nullable=False),
         ]
     ),
 )
@@ -199,6 +203,7 @@ ARTICLE_ENTITIES = Dataset(
             pa.field("sentences", pa.int32(), nullable=False),
             pa.field("sentiment_mean", pa.float64()),
             pa.field("published_date", pa.date32()),
+            pa.field("name", pa.string(), nullable=False),
         ]
     ),
 )
@@ -218,6 +223,7 @@ ENTITY_DAILY = Dataset(
             pa.field("sentences", pa.int32(), nullable=False),
             pa.field("sentiment_mean", pa.float64()),
             pa.field("sentiment_std", pa.float64()),
+            pa.field("name", pa.string(), nullable=False),
         ]
     ),
 )
@@ -272,6 +278,8 @@ ENTITY_NAMES = Dataset(
             pa.field("article_label", pa.string(), nullable=False),
             pa.field("articles", pa.int32(), nullable=False),
             pa.field("mentions", pa.int32(), nullable=False),
+            pa.field("evidence", pa.list_(pa.int32()), nullable=False),
+            pa.field("surfaces", pa.map_(pa.string(), pa.int32()), nullable=False),
         ]
     ),
 )
@@ -354,7 +362,9 @@ DATASETS: dict[str, Dataset] = {
 WHOLE = (STORIES,)
 # Everything a version holds, as readers see it.
 ALL_DATASETS: dict[str, Dataset] = {
-    **DATASETS, **{d.name: d for d in ROLLUPS}, **{d.name: d for d in WHOLE}
+    **DATASETS,
+    **{d.name: d for d in ROLLUPS},
+    **{d.name: d for d in WHOLE},
 }
 
 

@@ -68,7 +68,9 @@ class EntityMention(NamedTuple):
     sentence_index: int
     paragraph_index: int  # 0 for the title and the body's first paragraph
     sentence_sentiment_compound: float | None
-    canonical: str  # stable key of the entity named, across the corpus (transforms/tagging/entity_keys.py)
+    canonical: (
+        str  # stable key of the entity named, across the corpus (transforms/tagging/entity_keys.py)
+    )
     canonical_label: str  # its label across the corpus (transforms/corpus/names.py)
     published_date: dt.date | None
     country_code: str | None = None  # GPE/LOC mentions resolved to a place; None otherwise
@@ -81,6 +83,11 @@ class EntityMention(NamedTuple):
     canonical_method: str = "as_written"  # in_article | corpus | alias | as_written
     article_canonical: str = ""  # the key within the article, before the corpus-level steps
     article_label: str = ""  # the label within the article (label table applied)
+    evidence: int = 0  # cue bits from the words around it (transforms/tagging/evidence.py)
+    label_method: str = (
+        "article"  # how canonical_label was decided: article | majority | evidence | gazetteer
+    )
+    name: str = ""  # the canonical key as people write it: its most frequent surface form
 
 
 class Quote(NamedTuple):
@@ -154,6 +161,7 @@ class ArticleEntity(NamedTuple):
     sentences: int  # distinct scored sentences that mention it
     sentiment_mean: float | None  # mean VADER compound of those sentences
     published_date: dt.date | None
+    name: str = ""  # the key as people write it (its most frequent surface form)
 
 
 class EntityDay(NamedTuple):
@@ -168,6 +176,7 @@ class EntityDay(NamedTuple):
     sentences: int
     sentiment_mean: float | None
     sentiment_std: float | None  # population standard deviation of the sentence scores
+    name: str = ""  # the key as people write it (its most frequent surface form)
 
 
 class EntityPairDay(NamedTuple):
@@ -218,6 +227,8 @@ class EntityNameDay(NamedTuple):
     article_label: str
     articles: int
     mentions: int
+    evidence: tuple[int, ...] = ()  # mentions with each cue (transforms/tagging/evidence.py CUES)
+    surfaces: tuple[tuple[str, int], ...] = ()  # (surface form, mentions) as written
 
 
 class Signature(NamedTuple):

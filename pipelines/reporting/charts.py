@@ -63,11 +63,11 @@ def _count_axis(counts: pd.Series) -> alt.Axis:
 def top_entities_chart(frame: pd.DataFrame, label: str) -> alt.Chart:
     data = frame[frame.label == label]
     base = alt.Chart(data, title=f"Top {label} entities by stories").encode(
-        y=alt.Y("canonical:N", sort=list(data.canonical), title=None)
+        y=alt.Y("name:N", sort=list(data.name), title=None)
     )
     bars = base.mark_bar(color="#4c78a8").encode(
         x=alt.X("stories:Q", title="Stories naming it", axis=_count_axis(data.stories)),
-        tooltip=["canonical:N", "stories:Q", "articles:Q", "mentions:Q",
+        tooltip=["name:N", "canonical:N", "stories:Q", "articles:Q", "mentions:Q",
                  alt.Tooltip("mean:Q", title="mean sentiment", format=".3f")],
     )  # fmt: skip
     return bars.properties(width=320, height=max(120, 18 * len(data)))
@@ -77,7 +77,7 @@ def entity_sentiment_chart(frame: pd.DataFrame, label: str) -> alt.Chart:
     """Mean sentence sentiment toward each top entity, with its 95% interval."""
     data = frame[frame.label == label]
     base = alt.Chart(data, title=f"Sentiment toward top {label} entities").encode(
-        y=alt.Y("canonical:N", sort=list(data.canonical), title=None)
+        y=alt.Y("name:N", sort=list(data.name), title=None)
     )
     rule = base.mark_rule().encode(
         x=alt.X("low:Q", title="Mean VADER compound, 95% interval (unit: article)",
@@ -85,7 +85,7 @@ def entity_sentiment_chart(frame: pd.DataFrame, label: str) -> alt.Chart:
         x2="high:Q",
         opacity=alt.condition("datum.solid", alt.value(1.0), alt.value(0.3)),
     )  # fmt: skip
-    point = _points(base, "x", ["canonical:N", alt.Tooltip("mean:Q", format=".3f"),
+    point = _points(base, "x", ["name:N", alt.Tooltip("mean:Q", format=".3f"),
                                 "scored_articles:Q"])  # fmt: skip
     return (rule + point).properties(width=320, height=max(120, 18 * len(data)))
 

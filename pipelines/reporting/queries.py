@@ -155,7 +155,8 @@ def top_entities(out: Output, top: int) -> pd.DataFrame:
     95% interval (unit: an article)."""
     frame = out.frame(f"""
         WITH per_entity AS (
-            SELECT canonical, label, count(DISTINCT a.story_id) AS stories,
+            SELECT canonical, label, min(e.name) AS name,  -- one name per key
+                   count(DISTINCT a.story_id) AS stories,
                    sum(mentions) AS mentions,
                    count(*) AS articles,  -- one row per (article, entity, label)
                    count(e.sentiment_mean) AS scored_articles,
@@ -178,7 +179,7 @@ def entity_timelines(out: Output, unit: str, entities: list[tuple[str, str]]) ->
     keys = ", ".join(f"({_quote(c)}, {_quote(lbl)})" for c, lbl in entities)
     return out.frame(f"""
         SELECT date_trunc('{unit}', e.published_date)::DATE AS period,
-               canonical || ' (' || label || ')' AS entity, count(*) AS articles,
+               e.name || ' (' || label || ')' AS entity, count(*) AS articles,
                count(DISTINCT a.story_id) AS stories
         FROM article_entities e JOIN articles a USING (article_id)
         WHERE e.published_date IS NOT NULL AND (canonical, label) IN ({keys})
@@ -186,12 +187,15 @@ def entity_timelines(out: Output, unit: str, entities: list[tuple[str, str]]) ->
 
 
 def top_pairs(out: Output, limit: int = 40) -> pd.DataFrame:
+    """The pairs named together most, by their names (entity_daily gives each key's)."""
     return out.frame(f"""
-        SELECT canonical_a || ' (' || label_a || ')' AS a,
-               canonical_b || ' (' || label_b || ')' AS b,
+        WITH names AS (SELECT canonical, min(name) AS name FROM entity_daily GROUP BY canonical)
+        SELECT coalesce(na.name, canonical_a) || ' (' || label_a || ')' AS a,
+               coalesce(nb.name, canonical_b) || ' (' || label_b || ')' AS b,
                sum(articles) AS articles, sum(stories) AS story_days,
                sum(sentences) AS sentences
-        FROM entity_pairs_daily GROUP BY ALL
+        FROM entity_pairs_daily p LEFT JOIN names na ON na.canonical = p.canonical_a
+             LEFT JOIN names nb ON nb.canonical = p.canonical_b GROUP BY ALL
         ORDER BY story_days DESC, articles DESC, sentences DESC, a, b LIMIT {int(limit)}""")
 
 

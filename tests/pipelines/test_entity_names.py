@@ -77,3 +77,92 @@ def test_incremental_runs_in_either_order_equal_the_full_run(full, tmp_path, fir
     assert snapshot(tmp_path / "out", drop_volatile=True) == snapshot(
         tmp_path / "full", drop_volatile=True
     )
+
+
+@pytest.fixture(scope="module")
+def hard_cases(tmp_path_factory):
+    """The labelled corpus of benchmarks/entity_types.py (the hard cases of issue #28),
+    120 articles, through the real command."""
+    from benchmarks.entity_types import write_corpus
+
+    root = tmp_path_factory.mktemp("entity_types")
+    write_corpus(root / "raw", 120)
+    _run(root / "raw", root / "out", "--mode", "full")
+    return root / "out"
+
+
+def test_hard_cases_get_their_labels_from_the_corpus(hard_cases):
+    entities = pd.read_parquet(hard_cases / "entities")
+
+    def labels(key):
+        return set(entities[entities.canonical == key].canonical_label)
+
+    assert labels("oscar") == {"WORK_OF_ART"}  # "an Oscar", "two Oscars" (one key: aliases)
+    assert labels("everton") == {"ORG"}  # "Everton manager", "Everton fans"
+    assert labels("welsh") == {"NORP"}  # "the Welsh side"
+    assert labels("franz ferdinand") == {"ORG"}  # "the band Franz Ferdinand"
+    assert labels("ray") == {"WORK_OF_ART"}  # "the film Ray"
+    assert labels("yukos") == {"ORG"} and labels("ex yukos") == set()  # "ex-Yukos boss"
+    assert labels("glasgow") == {"GPE"}  # the gazetteer prior
+    methods = entities.groupby("canonical").label_method.agg(set)
+    assert methods["franz ferdinand"] == {"evidence"}
+    assert methods["glasgow"] <= {"gazetteer", "evidence", "majority", "article"}
+    # a lone "Blair" stays apart in March 2005, which names Tony and Cherie Blair
+    lone = entities[(entities.text == "Blair") & (entities.canonical_method != "in_article")
+                    & (entities.canonical_label == "PERSON")]  # fmt: skip
+    assert set(lone.published_date.astype(str).str[:7]) == {"2005-03"}
+    assert (set(lone.canonical), len(lone)) == ({"blair"}, 3)
+    # a lone "Bush" links to the one Bush of the corpus; a lone "David" to David Beckham
+    bush = entities[(entities.text == "Bush") & (entities.canonical_label == "PERSON")]
+    assert set(bush.canonical) == {"george w bush"}
+    david = entities[entities.text == "David"]
+    assert "david beckham" in set(david.canonical)
+    for article in david[david.canonical == "david"].article_id:  # two Davids named in full
+        keys = set(entities[entities.article_id == article].article_canonical)
+        assert len({k for k in keys if k.startswith("david ")}) >= 2
+    # names as people write them, on every dataset keyed by canonical
+    daily = pd.read_parquet(hard_cases / "entity_daily")
+    names = dict(zip(daily.canonical, daily.name, strict=True))
+    assert (names["tony blair"], names["franz ferdinand"], names["yukos"]) == (
+        "Tony Blair", "Franz Ferdinand", "Yukos")  # fmt: skip
+    per_article = pd.read_parquet(hard_cases / "article_entities")
+    assert set(per_article[per_article.canonical == "george w bush"].name) == {"George W Bush"}
+
+
+JANUARY = ["Franz Ferdinand played in Glasgow on Friday.",
+           "Fans queued for hours to see Franz Ferdinand.",
+           "Franz Ferdinand sold out the venue."]  # fmt: skip
+FEBRUARY = ["The band Franz Ferdinand won two awards.",
+            "The band Franz Ferdinand released a new single."]  # fmt: skip
+
+
+def test_a_name_whose_evidence_changes_is_relabelled_like_a_full_run(tmp_path):
+    """January calls Franz Ferdinand a PERSON (the model; no cue says otherwise); February's
+    "the band Franz Ferdinand" makes it an ORG across the corpus: the incremental run that adds
+    February rewrites January through the version build, as a full run would have it."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for day in (3, 4, 5):
+        (raw / f"jan-{day}.txt").write_text(
+            f"date 2005-01-{day:02d} Gig {day}\n\n" + " ".join(JANUARY) + "\n"
+        )
+    _run(raw, tmp_path / "out")
+    january = pd.read_parquet(tmp_path / "out" / "entities")
+    band = january[january.canonical == "franz ferdinand"]
+    assert (len(band), set(band.canonical_label), set(band.label_method)) == (
+        9, {"PERSON"}, {"article"})  # fmt: skip
+    for day in (7, 8):
+        (raw / f"feb-{day}.txt").write_text(
+            f"date 2005-02-{day:02d} Awards {day}\n\n" + " ".join(FEBRUARY) + "\n"
+        )
+    _run(raw, tmp_path / "out")
+    after = pd.read_parquet(tmp_path / "out" / "entities")
+    band = after[after.canonical == "franz ferdinand"]
+    assert (len(band), set(band.canonical_label), set(band.label_method)) == (
+        13, {"ORG"}, {"evidence"})  # fmt: skip
+    daily = pd.read_parquet(tmp_path / "out" / "entity_daily")
+    assert set(daily[daily.canonical == "franz ferdinand"].label) == {"ORG"}
+    _run(raw, tmp_path / "full", "--mode", "full")
+    assert snapshot(tmp_path / "out", drop_volatile=True) == snapshot(
+        tmp_path / "full", drop_volatile=True
+    )

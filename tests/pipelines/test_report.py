@@ -72,6 +72,8 @@ ARTICLE_ENTITIES = [
      "sentences": 1, "sentiment_mean": 0.0, "published_date": d}
     for a, c, m, d in (("a3", "bergen", 1, D2), ("a1", "rome", 5, D1), ("a2", "rome", 5, D1))
 ]  # fmt: skip
+for _row in ARTICLE_ENTITIES:  # the key as people write it
+    _row["name"] = _row["canonical"].title()
 
 
 @pytest.fixture()
@@ -127,8 +129,9 @@ def test_top_entities_rank_by_stories_with_intervals(built):
     out = queries.Output(queries.Scope(built))
     top = queries.top_entities(out, 3)
     # a2 is a copy of a1: rome's 2 articles are 1 story, bergen's 2 are 2
-    assert list(zip(top.canonical, top.stories, top.articles, top.mentions, strict=True)) == [
-        ("oslo", 2, 3, 6), ("bergen", 2, 2, 2), ("rome", 1, 2, 10)
+    assert list(zip(top.canonical, top.name, top.stories, top.articles, top.mentions,
+                    strict=True)) == [
+        ("oslo", "Oslo", 2, 3, 6), ("bergen", "Bergen", 2, 2, 2), ("rome", "Rome", 1, 2, 10)
     ]  # fmt: skip
     oslo = top.iloc[0]
     mean = (0.4 - 0.2 + 0.6) / 3

@@ -13,7 +13,12 @@ corpus:
 - **Lone surnames.** A one-word PERSON name that its article did not link to a full name
   (`as_written`) links to the full PERSON name ending in that word that holds at least
   `SURNAME_SHARE` of the articles naming such full names in the same month, and at least
-  `MIN_SURNAME_ARTICLES` of them; otherwise it stays apart (`canonical_method` `corpus`).
+  `MIN_SURNAME_ARTICLES` of them (`canonical_method` `corpus`); in a month with no such full
+  name, or none with that support, to the one that dominates the surname across the corpus
+  the same way ("Bush" -> "george w bush"); it stays apart in a month where two people share
+  the surname (`surname_links`).
+- **Labels from evidence.** `decide_label`: the cues of every mention of the name
+  (transforms/tagging/evidence.py), the gazetteer prior and the model's majority.
 
 Both depend on the whole corpus, so an incremental run recomputes them from the published
 `entity_names` plus the partitions it touches, and also touches (rewrites the entities and
@@ -43,7 +48,8 @@ from schemas import (
 )
 from transforms.io.published import published_files
 from transforms.runner import Outputs, RunnerProfile
-from transforms.tagging.entity_keys import AS_WRITTEN, CORPUS
+from transforms.tagging.entity_keys import AS_WRITTEN, CORPUS, IN_ARTICLE
+from transforms.tagging.evidence import CUES, cue_counts, display_form, looks_like_demonym
 
 NAME_LABELS = frozenset(
     {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
@@ -52,42 +58,68 @@ MIN_LABEL_MENTIONS = 3
 MIN_LABEL_SHARE = 2 / 3
 SURNAME_SHARE = 0.9
 MIN_SURNAME_ARTICLES = 2
+# Evidence decides a name's label when its cues for one label are at least `MIN_EVIDENCE`,
+# `EVIDENCE_SHARE` of all its typed cues and `MIN_CUE_SHARE` of its mentions.
+MIN_EVIDENCE = 2
+EVIDENCE_SHARE = 2 / 3
+MIN_CUE_SHARE = 0.1
+# How `canonical_label` was decided (the `label_method` column).
+ARTICLE_LABEL, MAJORITY, EVIDENCE, GAZETTEER = "article", "majority", "evidence", "gazetteer"
+LABEL_METHODS = (ARTICLE_LABEL, MAJORITY, EVIDENCE, GAZETTEER)
 
 Partition = tuple[int, int]
 
 
 class NameResolver(NamedTuple):
-    """The corpus-level decisions: a label per name, a full name per (month, surname)."""
+    """The corpus-level decisions: a label per name (and how it was decided), a full name per
+    (month, surname), the display name of every key."""
 
-    labels: dict[str, str]
-    surnames: dict[tuple[Partition, str], str]
+    labels: dict[str, tuple[str, str]]  # name -> (label, label_method)
+    surnames: dict[tuple[Partition | None, str], str]  # see `surname_links`
+    names: dict[str, str]  # canonical -> its most frequent surface form
+
+    def decide(self, partition: Partition, name: str, label: str, method: str) -> tuple:
+        """(canonical, canonical_label, canonical_method, label_method) of a mention keyed
+        `name`, `label`, `method` in its article."""
+        label_method = ARTICLE_LABEL
+        if label in NAME_LABELS and name in self.labels:
+            label, label_method = self.labels[name]
+        if method == AS_WRITTEN and label == "PERSON" and " " not in name:
+            full = self.surnames.get((partition, name))
+            if full is None:
+                full = self.surnames.get((None, name))
+            if full:
+                return full, label, CORPUS, label_method
+        return name, label, method, label_method
 
     def final(self, partition: Partition, name: str, label: str, method: str) -> tuple:
         """(canonical, canonical_label, canonical_method) of a mention keyed `name`, `label`,
         `method` in its article."""
-        if label in NAME_LABELS:
-            label = self.labels.get(name, label)
-        if method == AS_WRITTEN and label == "PERSON" and " " not in name:
-            full = self.surnames.get((partition, name))
-            if full is not None:
-                return full, label, CORPUS
-        return name, label, method
+        return self.decide(partition, name, label, method)[:3]
+
+    def outcome(self, partition: Partition, name: str, label: str, method: str) -> tuple:
+        """Everything a mention's row takes from the resolver: `decide` and the key's name."""
+        decided = self.decide(partition, name, label, method)
+        return (*decided, self.names.get(decided[0]))
 
     def resolve(self, mention: EntityMention) -> EntityMention:
         method = AS_WRITTEN if mention.canonical_method == CORPUS else mention.canonical_method
-        canonical, label, method = self.final(
+        canonical, label, method, label_method = self.decide(
             partition_of(mention.published_date), mention.article_canonical,
             mention.article_label, method,
         )  # fmt: skip
-        if (canonical, label, method) == (
-            mention.canonical, mention.canonical_label, mention.canonical_method
+        name = self.names.get(canonical, canonical)
+        if (canonical, label, method, label_method, name) == (
+            mention.canonical, mention.canonical_label, mention.canonical_method,
+            mention.label_method, mention.name,
         ):  # fmt: skip
             return mention
         return mention._replace(canonical=canonical, canonical_label=label,
-                                canonical_method=method)  # fmt: skip
+                                canonical_method=method, label_method=label_method,
+                                name=name)  # fmt: skip
 
 
-EMPTY_RESOLVER = NameResolver({}, {})
+EMPTY_RESOLVER = NameResolver({}, {}, {})
 
 
 def corpus_labels(mentions: dict[str, collections.Counter]) -> dict[str, str]:
@@ -104,22 +136,164 @@ def corpus_labels(mentions: dict[str, collections.Counter]) -> dict[str, str]:
     return labels
 
 
+def _cue(cues: Sequence[int], name: str) -> int:
+    index = CUES.index(name)
+    return cues[index] if index < len(cues) else 0
+
+
+def decide_label(
+    name: str, labels: dict[str, int], cues: Sequence[int], surname: bool = False
+) -> tuple[str, str] | None:
+    """A name's corpus label from the evidence of the whole corpus: `labels` counts its
+    mentions per model label (within their articles), `cues` its mentions with each cue
+    (`CUES` order). None when every mention keeps its article's label.
+
+    1. **Typed cues.** Each cue votes for a label: honorifics, roles and pronouns for PERSON
+       (not verbs of speech: "the BBC said"); "the band X", "X manager" for ORG; "the film X" and "X
+       nomination" for WORK_OF_ART; products, events, "X-based" for theirs; a demonym used as
+       a modifier ("the Welsh side") for NORP. The label with the most votes wins if they are
+       at least `MIN_EVIDENCE`, `EVIDENCE_SHARE` of all votes and `MIN_CUE_SHARE` of the
+       mentions (`evidence`).
+    2. **Not a person.** A name the model calls PERSON most often, found after "a", "the" or
+       a number ("an Oscar", "the Premiership", "two Oscars") as often (same thresholds
+       against the PERSON votes), takes its typed or model label that is not PERSON, else ORG
+       (`evidence`).
+    3. **Gazetteer prior.** A PERSON name that is a country or a large city in the gazetteer
+       ("Glasgow") is GPE unless honorifics and pronouns say PERSON at least `MIN_EVIDENCE`
+       times, or it is the `surname` of a person the corpus names in full ("Bush", "Dudley":
+       cities too) (`gazetteer`).
+    4. Otherwise the model's majority (`corpus_labels`: `majority`), or nothing.
+    """
+    named = {label: n for label, n in labels.items() if label in NAME_LABELS and n > 0}
+    if not named:
+        return None
+    total = sum(named.values())
+    cue = {key: _cue(cues, key) for key in CUES}
+    person = cue["honorific"] + cue["role"] + cue["pronoun"]
+    votes = {
+        "PERSON": float(person),
+        "ORG": float(cue["org_head"]),
+        "WORK_OF_ART": float(cue["work_head"] + cue["award"]),
+        "PRODUCT": float(cue["product_head"]),
+        "EVENT": float(cue["event_head"]),
+        "GPE": float(cue["place_head"]),
+    }
+    if " " not in name and (looks_like_demonym(name) or 3 * named.get("NORP", 0) >= total):
+        # "the Welsh side": a nationality, not the side's club
+        votes["NORP"] = float(cue["modifier"])
+        votes["ORG"] = max(0.0, votes["ORG"] - cue["modifier"])
+    majority = max(named, key=lambda label: (named[label], label))
+
+    def supported(n: float, against: float) -> bool:
+        return n >= MIN_EVIDENCE and n >= EVIDENCE_SHARE * (n + against) and (
+            n >= MIN_CUE_SHARE * total
+        )  # fmt: skip
+
+    decided = None
+    best = max(votes, key=lambda label: (votes[label], label))
+    if supported(votes[best], sum(votes.values()) - votes[best]):
+        decided = (best, EVIDENCE)
+    elif majority == "PERSON" and supported(
+        cue["article"] + cue["number"] + cue["the"], votes["PERSON"]
+    ):  # fmt: skip
+        typed = [label for label in votes if label != "PERSON" and votes[label] > 0]
+        others = [label for label in named if label != "PERSON"]
+        if typed:
+            label = max(typed, key=lambda label: (votes[label], label))
+        elif others:
+            label = max(others, key=lambda label: (named[label], label))
+        else:
+            label = "ORG"
+        decided = (label, EVIDENCE)
+    label = decided[0] if decided else majority
+    if (
+        label == "PERSON"
+        and not surname
+        and cue["place_name"] * 2 >= total
+        and cue["honorific"] + cue["pronoun"] < MIN_EVIDENCE
+    ):
+        decided = ("GPE", GAZETTEER)
+    if decided is not None:
+        if len(named) == 1 and decided[0] in named:
+            return None  # the model's one label, confirmed: nothing changes
+        return decided
+    voted = corpus_labels({name: collections.Counter(named)}).get(name)
+    return (voted, MAJORITY) if voted else None
+
+
+def _dominant(names: collections.Counter) -> str | None:
+    """The full name with at least `SURNAME_SHARE` of the articles and `MIN_SURNAME_ARTICLES`."""
+    (top, articles), total = min(names.items(), key=lambda i: (-i[1], i[0])), names.total()
+    if articles >= MIN_SURNAME_ARTICLES and articles >= SURNAME_SHARE * total:
+        return top
+    return None
+
+
 def surname_links(
     full_names: dict[tuple[Partition, str, str], int], labels: dict[str, str]
-) -> dict[tuple[Partition, str], str]:
-    """(month, full name, label) -> articles  ->  (month, surname) -> the dominant full name."""
+) -> dict[tuple[Partition | None, str], str]:
+    """(month, full name, label) -> articles  ->  (month, surname) -> the full name a lone
+    surname of that month links to ("" for a month where it stays apart), and (None, surname)
+    -> the full name that dominates the surname across the corpus.
+
+    A month whose full names with the surname have a dominant one links to it. A month that
+    names one such person, too rarely to link alone, links to the corpus-wide one if it is that
+    person; a month naming two people with the surname, none dominant, leaves it apart. A month
+    with no such name links to the corpus-wide one (`NameResolver.decide`)."""
     by_surname: dict[tuple[Partition, str], collections.Counter] = collections.defaultdict(
         collections.Counter
     )
+    corpus: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for (partition, name, label), articles in full_names.items():
         if labels.get(name, label) == "PERSON":
-            by_surname[(partition, name.rsplit(" ", 1)[-1])][name] += articles
-    links = {}
+            surname = name.rsplit(" ", 1)[-1]
+            by_surname[(partition, surname)][name] += articles
+            corpus[surname][name] += articles
+    links: dict[tuple[Partition | None, str], str] = {}
+    across = {surname: _dominant(names) for surname, names in corpus.items()}
+    for surname, top in across.items():
+        if top is not None:
+            links[(None, surname)] = top
     for key, names in by_surname.items():
-        (top, articles), total = min(names.items(), key=lambda i: (-i[1], i[0])), names.total()
-        if articles >= MIN_SURNAME_ARTICLES and articles >= SURNAME_SHARE * total:
+        top = _dominant(names)
+        if top is None:
+            wide = across[key[1]]
+            top = wide if len(names) == 1 and wide in names else ""
+        if top != across[key[1]]:  # what the corpus-wide link would not give
             links[key] = top
     return links
+
+
+class _NameStats:
+    """What the corpus says of one name (keyed within its articles): mentions per label, cue
+    counts, surface forms."""
+
+    __slots__ = ("cues", "labels", "surfaces")
+
+    def __init__(self):
+        self.labels: collections.Counter = collections.Counter()
+        self.cues = [0] * len(CUES)
+        self.surfaces: collections.Counter = collections.Counter()
+
+    def add(self, label: str, mentions: int, cues: Sequence[int], surfaces) -> None:
+        self.labels[label] += mentions
+        for i, n in enumerate(cues[: len(CUES)]):
+            self.cues[i] += n
+        for surface, n in surfaces:
+            self.surfaces[surface] += n
+
+    def merge(self, other: _NameStats) -> None:
+        self.add("", 0, other.cues, other.surfaces.items())
+        self.labels.update(other.labels)
+        del self.labels[""]
+
+
+def _most_frequent(surfaces: collections.Counter) -> str | None:
+    """The most frequent surface form; ties go to the one with most capitals, then the
+    smallest string (a fixed order whatever order the corpus came in)."""
+    if not surfaces:
+        return None
+    return min(surfaces, key=lambda s: (-surfaces[s], -sum(c.isupper() for c in s), s))
 
 
 class BuildResolverFn(beam.CombineFn):
@@ -127,31 +301,47 @@ class BuildResolverFn(beam.CombineFn):
     -> the `NameResolver`."""
 
     def create_accumulator(self):
-        return collections.Counter(), collections.Counter()  # (name, label), (month, name, label)
+        return {}, collections.Counter()  # name -> _NameStats, (month, name, label) -> articles
 
     def add_input(self, accumulator, rows: Iterable[EntityNameDay]):
-        mentions, full_names = accumulator
+        stats, full_names = accumulator
         for row in rows:
-            mentions[(row.article_canonical, row.article_label)] += row.mentions
+            entry = stats.get(row.article_canonical)
+            if entry is None:
+                entry = stats[row.article_canonical] = _NameStats()
+            entry.add(row.article_label, row.mentions, row.evidence, row.surfaces)
             if row.article_label in NAME_LABELS and " " in row.article_canonical:
                 key = (partition_of(row.published_date), row.article_canonical, row.article_label)
                 full_names[key] += row.articles
         return accumulator
 
     def merge_accumulators(self, accumulators):
-        mentions, full_names = collections.Counter(), collections.Counter()
-        for other_mentions, other_full in accumulators:
-            mentions.update(other_mentions)
+        stats, full_names = {}, collections.Counter()
+        for other_stats, other_full in accumulators:
+            for name, entry in other_stats.items():
+                mine = stats.get(name)
+                if mine is None:
+                    mine = stats[name] = _NameStats()
+                mine.merge(entry)
             full_names.update(other_full)
-        return mentions, full_names
+        return stats, full_names
 
     def extract_output(self, accumulator) -> NameResolver:
-        mentions, full_names = accumulator
-        by_name: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
-        for (name, label), n in mentions.items():
-            by_name[name][label] += n
-        labels = corpus_labels(by_name)
-        return NameResolver(labels, surname_links(full_names, labels))
+        stats, full_names = accumulator
+        surnames = {name.rsplit(" ", 1)[-1] for (_, name, label) in full_names
+                    if label == "PERSON"}  # fmt: skip
+        labels = {}
+        for name, entry in stats.items():
+            decided = decide_label(name, entry.labels, entry.cues, name in surnames)
+            if decided is not None:
+                labels[name] = decided
+        names = {}
+        for name, entry in stats.items():
+            surface = _most_frequent(entry.surfaces)
+            if surface:
+                names[name] = surface
+        plain = {name: label for name, (label, _) in labels.items()}
+        return NameResolver(labels, surname_links(full_names, plain), names)
 
 
 def resolve_corpus(mentions: Iterable[EntityMention]) -> list[EntityMention]:
@@ -169,10 +359,38 @@ def resolve_corpus(mentions: Iterable[EntityMention]) -> list[EntityMention]:
 
 
 def article_names(mentions: Sequence[EntityMention]) -> list[EntityNameDay]:
-    """One article's `entity_names` contributions: one row per (name, label), 1 article."""
-    counts = collections.Counter((m.article_canonical, m.article_label) for m in mentions)
+    """One article's `entity_names` contributions: one row per (name, label), 1 article, with
+    its mentions' cue counts and surface forms (those written as the name itself: a surname
+    linked in its article to a full name is no surface form of the full name)."""
+    by_name: dict[tuple[str, str], list] = {}
+    for m in mentions:
+        key = (m.article_canonical, m.article_label)
+        entry = by_name.get(key)
+        if entry is None:
+            entry = by_name[key] = [0, {}, {}]
+        entry[0] += 1
+        if m.evidence:
+            bits = entry[1]
+            bits[m.evidence] = bits.get(m.evidence, 0) + 1
+        if m.canonical_method != IN_ARTICLE:
+            surface = display_form(m.text, m.article_label)
+            if surface:
+                entry[2][surface] = entry[2].get(surface, 0) + 1
     date = mentions[0].published_date if mentions else None
-    return [EntityNameDay(date, name, label, 1, n) for (name, label), n in sorted(counts.items())]
+    return [
+        EntityNameDay(date, name, label, 1, n, _cue_totals(bits), tuple(sorted(surfaces.items())))
+        for (name, label), (n, bits, surfaces) in sorted(by_name.items())
+    ]
+
+
+def _cue_totals(bits: dict[int, int]) -> tuple[int, ...]:
+    """{cue bits: mentions} -> mentions with each cue (`CUES` order)."""
+    totals = [0] * len(CUES)
+    for value, n in bits.items():
+        for i, on in enumerate(cue_counts(value)):
+            if on:
+                totals[i] += n
+    return tuple(totals)
 
 
 class NameDailyFn(beam.CombineFn):
@@ -184,15 +402,23 @@ class NameDailyFn(beam.CombineFn):
     def add_input(self, accumulator: dict, rows: list[EntityNameDay]) -> dict:
         for row in rows:
             key = (row.published_date, row.article_canonical, row.article_label)
-            totals = accumulator.setdefault(key, [0, 0])
+            totals = accumulator.get(key)
+            if totals is None:
+                totals = accumulator[key] = [0, 0, [0] * len(CUES), collections.Counter()]
             totals[0] += row.articles
             totals[1] += row.mentions
+            cues = totals[2]
+            for i, n in enumerate(row.evidence[: len(CUES)]):
+                cues[i] += n
+            for surface, n in row.surfaces:
+                totals[3][surface] += n
         return accumulator
 
     def merge_accumulators(self, accumulators: Iterable[dict]) -> dict:
         merged: dict = {}
         for accumulator in accumulators:
-            self.add_input(merged, [EntityNameDay(*k, *v) for k, v in accumulator.items()])
+            self.add_input(merged, [EntityNameDay(*k, v[0], v[1], v[2], tuple(v[3].items()))
+                                    for k, v in accumulator.items()])  # fmt: skip
         return merged
 
     def extract_output(self, accumulator: dict) -> list[EntityNameDay]:
@@ -200,7 +426,9 @@ class NameDailyFn(beam.CombineFn):
             return key[1], key[2], key[0].toordinal() if key[0] else 0
 
         return Rows(
-            EntityNameDay(*key, *accumulator[key]) for key in sorted(accumulator, key=order)
+            EntityNameDay(*key, articles, mentions, tuple(cues), tuple(sorted(surfaces.items())))
+            for key in sorted(accumulator, key=order)
+            for articles, mentions, cues, surfaces in [accumulator[key]]
         )
 
 
@@ -235,6 +463,8 @@ def _read_names(path: str) -> Iterator[tuple[Partition, list[EntityNameDay]]]:
         table = pq.read_table(handle, schema=ENTITY_NAMES.schema)
     by_partition: dict[Partition, list[EntityNameDay]] = {}
     for row in table.to_pylist():
+        row["evidence"] = tuple(row["evidence"])
+        row["surfaces"] = tuple(row["surfaces"])
         by_partition.setdefault(partition_of(row["published_date"]), []).append(
             EntityNameDay(**row)
         )
@@ -275,7 +505,7 @@ def _changed(element, before: NameResolver, after: NameResolver):
     partition, rows = element
     for row in rows:
         key = (partition, row.article_canonical, row.article_label, AS_WRITTEN)
-        if before.final(*key) != after.final(*key):
+        if before.outcome(*key) != after.outcome(*key):
             yield partition
             return
 

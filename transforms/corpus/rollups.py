@@ -53,8 +53,9 @@ _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()  # Arrow's date32 counts days f
 
 Entity = tuple[str, str]  # (canonical, label)
 DayKey = int  # a date's proleptic ordinal, or _UNDATED
-# (day, canonical, label) -> (mentions, distinct scored sentence scores in first-mention order)
-DailyContribution = tuple[tuple[DayKey, str, str], int, tuple[float, ...], str]  # ..., story
+# (day, canonical, label, name) -> (mentions, distinct scored sentence scores in first-mention
+# order), story; the name is the key's (one per canonical), carried in the key.
+DailyContribution = tuple[tuple[DayKey, str, str, str], int, tuple[float, ...], str]
 # Every pair of the article's entities, as columns of one entry per pair: day, canonical_a,
 # label_a, canonical_b, label_b, the article's story, sentences naming both.
 PAIR_COLUMNS = ("day", "canonical_a", "label_a", "canonical_b", "label_b", "story", "sentences")
@@ -112,13 +113,16 @@ def article_rollups(
     """One article's rollup rows and contributions (mentions in title-then-body order);
     `story` is its story_id (default: the article is a story of its own)."""
     story = story or (mentions[0].article_id if mentions else "")
-    by_entity: dict[Entity, list] = {}  # entity -> [mentions, first position, {sentence: score}]
+    # entity -> [mentions, first position, {sentence: score}, name]
+    by_entity: dict[Entity, list] = {}
     by_sentence: dict[tuple[str, int], set[Entity]] = {}
     for mention in mentions:
         if mention.canonical_label in excluded_labels:
             continue
         entity = (mention.canonical, mention.canonical_label)
-        entry = by_entity.setdefault(entity, [0, 2, {}])
+        entry = by_entity.get(entity)
+        if entry is None:
+            entry = by_entity[entity] = [0, 2, {}, mention.name or mention.canonical]
         entry[0] += 1
         entry[1] = min(entry[1], _position(mention))
         sentence = (mention.field, mention.sentence_index)
@@ -131,7 +135,7 @@ def article_rollups(
         return ArticleRollups([], [], _no_pairs(), places)
     day = day_key(first.published_date)
     rows, daily = [], []
-    for (canonical, label), (count, position, scores) in sorted(by_entity.items()):
+    for (canonical, label), (count, position, scores, name) in sorted(by_entity.items()):
         values = tuple(scores.values())
         rows.append(
             ArticleEntity(
@@ -143,9 +147,10 @@ def article_rollups(
                 len(values),
                 _article_mean(values),
                 first.published_date,
+                name,
             )
         )
-        daily.append(((day, canonical, label), count, values, story))
+        daily.append(((day, canonical, label, name), count, values, story))
     return ArticleRollups(rows, daily, _pair_contributions(day, story, by_entity, by_sentence),
                           places)  # fmt: skip
 
@@ -253,12 +258,12 @@ class EntityDailyFn(_KeyedTotalsFn):
 
     def extract_output(self, accumulator: dict) -> list[EntityDay]:
         rows = Rows()
-        for (day, canonical, label), (articles, stories, mentions, scores) in sorted(
+        for (day, canonical, label, name), (articles, stories, mentions, scores) in sorted(
             accumulator.items(), key=lambda item: (item[0][1], item[0][2], item[0][0])
         ):
             mean, std = _spread(scores)
             rows.append(EntityDay(_date_of(day), canonical, label, articles, len(stories),
-                                  mentions, len(scores), mean, std))  # fmt: skip
+                                  mentions, len(scores), mean, std, name))  # fmt: skip
         return rows
 
 

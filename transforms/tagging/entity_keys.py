@@ -21,9 +21,13 @@ from typing import NamedTuple
 
 import yaml
 
+from transforms.tagging.evidence import NOT_A_PERSON
+
 _PUNCTUATION = re.compile(r"[^\w\s]")
 _POSSESSIVE = re.compile(r"['’]s$")
 _LEADING_THE = re.compile(r"^the\s+")
+# "ex-Yukos", "pro-Europe", "anti-EU": the name is what follows the prefix.
+_PREFIX = re.compile(r"^(?:ex|pro|anti)\s*[-‐–]\s*(?=\w)")
 _SPACES = re.compile(r"\s+")
 # Labels that carry no analytic meaning for news; kept in `entities`, left out of rollups.
 DEFAULT_ROLLUP_EXCLUDED = ("CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY", "TIME", "DATE")
@@ -72,10 +76,11 @@ class Name(NamedTuple):
 
 @functools.lru_cache(maxsize=1 << 16)  # names repeat across articles
 def normalize_name(text: str) -> str:
-    """`the U.S.'s` -> `us`; `Sarah  Huckabee-Sanders` -> `sarah huckabee sanders`."""
+    """`the U.S.'s` -> `us`; `Sarah  Huckabee-Sanders` -> `sarah huckabee sanders`;
+    `ex-Yukos` -> `yukos` (the prefixes ex-, pro-, anti- dropped)."""
     name = unicodedata.normalize("NFKC", text).casefold().strip()
     name = _POSSESSIVE.sub("", name)
-    name = _LEADING_THE.sub("", name)
+    name = _PREFIX.sub("", _LEADING_THE.sub("", name))
     name = _PUNCTUATION.sub(lambda m: " " if m.group() in "-/" else "", name)
     return _SPACES.sub(" ", name).strip()
 
@@ -151,8 +156,16 @@ def _article_name(text: str, label: str, aliases: AliasTable) -> tuple[str, str]
     return name, aliases.relabel.get((name, label), label)
 
 
-def canonical_names(mentions: Sequence[tuple[str, str]], aliases: AliasTable) -> list[Name]:
-    """(text, label) of an article's mentions, in reading order -> their keys in the article.
+def canonical_names(
+    mentions: Sequence[tuple[str, str]],
+    aliases: AliasTable,
+    evidence: Sequence[int] | None = None,
+) -> list[Name]:
+    """(text, label) of an article's mentions, in reading order -> their keys in the article;
+    `evidence`: their cue bits (transforms/tagging/evidence.py), when known.
+
+    A lone first name links to the full name it starts, when the article names one person in
+    full with that first name and no cue says it is no person ("the film Ray").
 
     One exception to "labels never merge" within an article: a one-word ORG mention that is
     exactly the surname of a person named in full in the same article is that person (small
@@ -180,6 +193,15 @@ def canonical_names(mentions: Sequence[tuple[str, str]], aliases: AliasTable) ->
                 before = [j for j in candidates if j < index]
                 name = names[before[-1] if before else candidates[0]]
                 method = IN_ARTICLE
+        if (
+            method == AS_WRITTEN
+            and label == "PERSON"
+            and len(words[index]) == 1
+            and not (evidence and evidence[index] & NOT_A_PERSON)
+        ):
+            full = {names[j] for j in people if len(words[j]) > 1 and words[j][0] == name}
+            if len(full) == 1:  # "David" in an article naming one David in full
+                name, method = full.pop(), IN_ARTICLE
         target = aliases.lookup.get((name, label))
         result.append(Name(*target, ALIAS) if target else Name(name, label, method))
     return result

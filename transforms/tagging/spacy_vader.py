@@ -27,13 +27,21 @@ from typing import Any, NamedTuple
 
 from schemas import Article, EntityMention, ParsedArticle, Quote
 from transforms.tagging.base import ArticleTagger, TaggedArticle
-from transforms.tagging.entity_keys import AliasTable, canonical_names, load_aliases
+from transforms.tagging.entity_keys import (
+    IN_ARTICLE,
+    AliasTable,
+    canonical_names,
+    load_aliases,
+)
+from transforms.tagging.evidence import PLACE_NAME, display_form, doc_evidence
 from transforms.tagging.places import (
     PLACE_LABELS,
     Gazetteer,
     Resolved,
     gazetteer_version,
     load_gazetteer,
+    major_places,
+    place_key,
     resolve_places,
 )
 from transforms.tagging.quotes import Mention, find_quotes
@@ -68,7 +76,7 @@ class _FieldResult(NamedTuple):
 
     sentence_starts: list[int]
     sentence_scores: list[dict[str, float]]
-    entities: list[tuple[str, str, int, int]]
+    entities: list[tuple[str, str, int, int, int]]  # text, label, start, end, evidence bits
     words: int
 
 
@@ -128,7 +136,7 @@ def count_words(doc) -> int:
 def _analyse(docs_with_offsets: Iterable[tuple[Any, int]], model: LoadedModel) -> _FieldResult:
     starts: list[int] = []
     scores: list[dict[str, float]] = []
-    entities: list[tuple[str, str, int, int]] = []
+    entities: list[tuple[str, str, int, int, int]] = []
     words = 0
     for doc, offset in docs_with_offsets:
         for sentence in doc.sents:
@@ -137,9 +145,12 @@ def _analyse(docs_with_offsets: Iterable[tuple[Any, int]], model: LoadedModel) -
                 starts.append(offset + sentence.start_char)
                 if model.analyzer is not None:
                     scores.append(model.analyzer.polarity_scores(text))
-        if model.tags_entities:
+        if model.tags_entities and (ents := doc.ents):
+            spans = [(e.text, e.label_, e.start_char, e.end_char, e.start, e.end) for e in ents]
+            bits = doc_evidence(doc, [s[4] for s in spans], [s[5] for s in spans])
             entities.extend(
-                (e.text, e.label_, offset + e.start_char, offset + e.end_char) for e in doc.ents
+                (text, label, offset + start, offset + end, cues)
+                for (text, label, start, end, _, _), cues in zip(spans, bits, strict=True)
             )
         words += count_words(doc)
     return _FieldResult(starts, scores, entities, words)
@@ -147,7 +158,7 @@ def _analyse(docs_with_offsets: Iterable[tuple[Any, int]], model: LoadedModel) -
 
 def _places(found: list, article: ParsedArticle, gazetteer: Gazetteer) -> list[Resolved | None]:
     """GPE and LOC mentions resolved together (transforms/tagging/places.py); None for the others."""
-    positions = [i for i, (_, (_, label, _, _)) in enumerate(found) if label in PLACE_LABELS]
+    positions = [i for i, (_, (_, label, *_)) in enumerate(found) if label in PLACE_LABELS]
     resolved = resolve_places(
         [(found[i][1][0], found[i][0], found[i][1][2], found[i][1][3]) for i in positions],
         {"title": article.title or "", "body": article.body},
@@ -179,12 +190,23 @@ def _mentions(
     """The article's mentions, title first; canonical names and places are resolved over all
     of them."""
     found = [(field, entity) for field, result in fields for entity in result.entities]
-    names = canonical_names([(text, label) for _, (text, label, _, _) in found], aliases)
+    places_named = major_places(gazetteer)
+    evidence = [
+        cues | (PLACE_NAME if place_key(text) in places_named else 0)
+        for _, (text, _, _, _, cues) in found
+    ]
+    names = canonical_names([(text, label) for _, (text, label, *_) in found], aliases, evidence)
+    evidence = [  # a name linked to a person's full name is no place ("Bush", "Dudley")
+        cues & ~PLACE_NAME if name.method == IN_ARTICLE else cues
+        for cues, name in zip(evidence, names, strict=True)
+    ]
     places = _places(found, article, gazetteer)
     paragraph_starts = [0, *(m.end() for m in _PARAGRAPH_BREAK.finditer(article.body))]
     results = dict(fields)
     mentions = []
-    for (field, (text, label, start, end)), name, place in zip(found, names, places, strict=True):
+    for (field, (text, label, start, end, _)), name, place, cues in zip(
+        found, names, places, evidence, strict=True
+    ):
         result = results[field]
         index = max(bisect.bisect_right(result.sentence_starts, start) - 1, 0)
         compound = result.sentence_scores[index]["compound"] if result.sentence_scores else None
@@ -207,6 +229,8 @@ def _mentions(
                 canonical_method=name.method,
                 article_canonical=name.canonical,
                 article_label=name.label,
+                evidence=cues,
+                name=display_form(text, name.label),
             )
         )
     return mentions

@@ -6,15 +6,18 @@ import datetime as dt
 
 import apache_beam as beam
 import pyarrow as pa
+import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from schemas import ENTITIES, ENTITY_NAMES, EntityMention
+from schemas import ENTITIES, ENTITY_NAMES, EntityMention, EntityNameDay
 from transforms.corpus.names import (
+    BuildResolverFn,
     NameResolver,
     ResolveCorpusNames,
     article_names,
     corpus_labels,
+    decide_label,
     resolve_corpus,
     surname_links,
 )
@@ -51,12 +54,39 @@ def test_surname_links_to_the_full_name_with_ninety_percent_of_the_month():
     }
     full = {((d.year, d.month), n, lab): a for (d, n, lab), a in full.items()}
     links = surname_links(full, {"george bush": "PERSON"})
-    assert links == {((2018, 12), "blair"): "tony blair", ((2018, 12), "bush"): "george bush"}
+    assert links == {
+        ((2018, 12), "blair"): "tony blair",
+        ((2018, 12), "bush"): "george bush",
+        ((2019, 1), "blair"): "",  # two people share the surname that month: apart
+        ((2019, 1), "bush"): "",  # Kate, not the corpus-wide George: apart
+    }
+
+
+def test_a_lone_surname_links_across_the_corpus_when_one_person_dominates_it():
+    full = {
+        ((2005, 1), "george w bush", "PERSON"): 6,
+        ((2005, 2), "george w bush", "PERSON"): 1,  # too little support in February alone
+        ((2005, 3), "tony blair", "PERSON"): 2,
+        ((2005, 3), "cherie blair", "PERSON"): 2,  # March: two Blairs
+        ((2005, 4), "tony blair", "PERSON"): 30,
+    }
+    links = surname_links(full, {})
+    resolver = NameResolver({}, links, {})
+    assert resolver.final((2005, 2), "bush", "PERSON", "as_written") == (
+        "george w bush", "PERSON", "corpus")  # fmt: skip
+    assert resolver.final((2005, 5), "bush", "PERSON", "as_written") == (
+        "george w bush", "PERSON", "corpus")  # a month with no full name: the corpus's
+    assert resolver.final((2005, 3), "blair", "PERSON", "as_written") == (
+        "blair", "PERSON", "as_written")  # fmt: skip
+    assert resolver.final((2005, 6), "blair", "PERSON", "as_written") == (
+        "tony blair", "PERSON", "corpus")  # 32 of 34 articles across the corpus
 
 
 def test_resolver_applies_labels_then_links_only_lone_as_written_surnames():
     resolver = NameResolver(
-        {"labour": "ORG", "blair": "PERSON"}, {((2018, 12), "blair"): "tony blair"}
+        {"labour": ("ORG", "majority"), "blair": ("PERSON", "majority")},
+        {((2018, 12), "blair"): "tony blair"},
+        {},
     )
     assert resolver.final((2018, 12), "labour", "PERSON", "as_written") == (
         "labour",
@@ -157,3 +187,67 @@ def test_full_run_resolves_like_the_in_process_function(profile):
             pipeline | "Dropped" >> beam.Create([]),
         ) | ResolveCorpusNames(None, profile=profile)
         assert_that(names.mentions | beam.FlatMap(lambda ms: ms), equal_to(expected))
+
+
+def _cues(**counts) -> list[int]:
+    from transforms.tagging.evidence import CUES
+
+    return [counts.get(cue, 0) for cue in CUES]
+
+
+@pytest.mark.parametrize(
+    ("name", "labels", "cues", "decided"),
+    [
+        # an award the model calls PERSON most of the time: "an Oscar", "Oscar nomination"
+        ("oscar", {"PERSON": 20, "WORK_OF_ART": 3}, _cues(article=4, award=3, speech=1),
+         ("WORK_OF_ART", "evidence")),
+        # "the Premiership": not a person; the model's other label
+        ("premiership", {"PERSON": 9, "ORG": 2}, _cues(the=8), ("ORG", "evidence")),
+        # a club named like its city: "Everton manager", "Everton fans"
+        ("everton", {"PERSON": 6, "ORG": 5, "GPE": 1}, _cues(org_head=4, modifier=4),
+         ("ORG", "evidence")),
+        # a nationality as an adjective: "the Welsh side"
+        ("welsh", {"PERSON": 7, "NORP": 2}, _cues(the=5, modifier=5, org_head=3),
+         ("NORP", "evidence")),
+        ("franz ferdinand", {"PERSON": 10}, _cues(org_head=3), ("ORG", "evidence")),
+        ("ray", {"PERSON": 12}, _cues(work_head=3, speech=1), ("WORK_OF_ART", "evidence")),
+        ("yukos", {"PERSON": 5, "ORG": 6}, _cues(org_head=4), ("ORG", "evidence")),
+        # a city in the gazetteer is not PERSON unless a person is strongly attested
+        ("glasgow", {"PERSON": 6, "GPE": 2}, _cues(place_name=8), ("GPE", "gazetteer")),
+        # "Bush" is a city too (Egypt's Būsh), but the corpus names George W Bush in full
+        ("bush", {"PERSON": 6}, _cues(place_name=6), None),
+        ("jordan", {"PERSON": 6, "GPE": 2}, _cues(place_name=8, honorific=3),
+         ("PERSON", "evidence")),
+        # people stay people: their cues confirm the model's only label
+        ("tony blair", {"PERSON": 40}, _cues(honorific=5, speech=9, the=1), None),
+        # people with a minority of ORG labels: the cues decide
+        ("blair", {"PERSON": 6, "ORG": 4}, _cues(honorific=3, pronoun=1), ("PERSON", "evidence")),
+        # one stray cue in many mentions decides nothing; the majority rule still does
+        ("labour", {"ORG": 150, "PERSON": 62}, _cues(work_head=2), ("ORG", "majority")),
+        ("acme", {"ORG": 2, "PERSON": 1}, _cues(), None),
+        # organisations speak too: "the BBC said" is no evidence of a person
+        ("bbc", {"ORG": 30, "PERSON": 5}, _cues(speech=20, the=25), ("ORG", "majority")),
+        ("2005", {"DATE": 9}, _cues(the=9), None),
+    ],
+)  # fmt: skip
+def test_decide_label_from_the_evidence_of_the_corpus(name, labels, cues, decided):
+    assert decide_label(name, collections.Counter(labels), cues, name == "bush") == decided
+
+
+def test_resolver_records_how_each_label_was_decided():
+    rows = [
+        EntityNameDay(DEC, "oscar", "PERSON", 5, 5, tuple(_cues(article=3)), (("Oscar", 5),)),
+        EntityNameDay(DEC, "tony blair", "PERSON", 3, 3, tuple(_cues(honorific=2)),
+                      (("Tony Blair", 3),)),
+        EntityNameDay(JAN, "labour", "ORG", 4, 4, tuple(_cues()), (("Labour", 4),)),
+        EntityNameDay(JAN, "labour", "PERSON", 1, 1, tuple(_cues()), (("Labour", 1),)),
+    ]  # fmt: skip
+    fn = BuildResolverFn()
+    resolver = fn.extract_output(fn.add_input(fn.create_accumulator(), rows))
+    assert resolver.decide((2018, 12), "oscar", "PERSON", "as_written") == (
+        "oscar", "ORG", "as_written", "evidence")  # fmt: skip
+    assert resolver.decide((2019, 1), "labour", "PERSON", "as_written") == (
+        "labour", "ORG", "as_written", "majority")  # fmt: skip
+    assert resolver.decide((2018, 12), "tony blair", "PERSON", "as_written") == (
+        "tony blair", "PERSON", "as_written", "article")  # fmt: skip
+    assert resolver.names["tony blair"] == "Tony Blair"

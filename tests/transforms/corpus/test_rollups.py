@@ -23,7 +23,7 @@ ROLLUP_NAMES = ("article_entities", "entity_daily", "entity_pairs_daily", "place
 def _m(article: str, canonical: str, sentence: int, score, date, start: int) -> EntityMention:
     return EntityMention(article, "body", canonical, "GPE", start, start + 1, sentence, 0, score,
                          canonical, "GPE", date, article_canonical=canonical,
-                         article_label="GPE")  # fmt: skip
+                         article_label="GPE", name=canonical)  # fmt: skip
 
 
 NEW = [

@@ -31,6 +31,11 @@ NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
         ("Erdogan's", "erdogan"),
         ("Sarah Huckabee-Sanders", "sarah huckabee sanders"),
         ("  Maria   Zakharova ", "maria zakharova"),
+        ("ex-Yukos", "yukos"),
+        ("the anti-EU", "eu"),
+        ("Pro-Europe", "europe"),
+        ("Exeter", "exeter"),
+        ("expo", "expo"),
     ],
 )
 def test_normalize_name(text, name):
@@ -83,6 +88,22 @@ def test_short_name_links_to_the_nearest_preceding_full_name():
     ]
 
 
+def test_a_lone_first_name_links_to_the_one_full_name_it_starts():
+    from transforms.tagging.evidence import WORK_HEAD
+
+    mentions = [("David Beckham", "PERSON"), ("David", "PERSON"), ("Ray Charles", "PERSON"),
+                ("Ray", "PERSON"), ("Ray", "PERSON")]  # fmt: skip
+    names = canonical_names(mentions, ALIASES, [0, 0, 0, WORK_HEAD, 0])
+    assert [(n.canonical, n.method) for n in names] == [
+        ("david beckham", "as_written"), ("david beckham", "in_article"),
+        ("ray charles", "as_written"), ("ray", "as_written"),  # "the film Ray"
+        ("ray charles", "in_article"),
+    ]  # fmt: skip
+    two = canonical_names([("David Beckham", "PERSON"), ("David Moyes", "PERSON"),
+                           ("David", "PERSON")], ALIASES)  # fmt: skip
+    assert two[2].canonical == "david"  # two Davids: apart
+
+
 def test_labels_that_conflict_are_never_merged_unless_the_table_says_so():
     mentions = [
         ("Jordan", "PERSON"),
@@ -113,7 +134,7 @@ def test_user_alias_table_extends_the_packaged_one(tmp_path):
         'version: "local-1"\nentities:\n  - canonical: Kurdish YPG\n    label: ORG\n    aliases: [YPG, People\'s Protection Units]\n'
     )
     table = load_aliases(extra)
-    assert table.version == "2026.11.2+local-1"
+    assert table.version == "2026.12.1+local-1"
     assert _keys([("YPG", "ORG"), ("the US", "GPE")], table) == [
         ("kurdish ypg", "ORG"),
         ("united states", "GPE"),
