@@ -281,7 +281,7 @@ def test_who_is_quoted_ranks_speakers_by_stories_and_the_entity_page_shows_what_
               _said("a2", D1, "ann lee", 0.3, 0), _said("a3", D2, "bo kim", -0.4, 0),
               _said("a3", D2, "cy ray", 0.2, 40), _said("a4", D3, "cy ray", 0.0, 0),
               _said("a3", D2, None, 0.9, 60)]  # fmt: skip
-    daily = [{"published_date": D1, "canonical": "ann lee", "label": "PERSON", "articles": 2,
+    daily = [{"published_date": D1, "canonical": "ann lee", "name": "Ann Lee", "label": "PERSON", "articles": 2,
               "stories": 1, "mentions": 2, "sentences": 2, "sentiment_mean": 0.1,
               "sentiment_std": 0.0}]  # fmt: skip
     built = _output(tmp_path / "out", articles=ARTICLES, quotes=quotes, entity_daily=daily)
