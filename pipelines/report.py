@@ -193,7 +193,7 @@ def quotes_section(page: Page, out: queries.Output, top: int) -> None:
                            "named person or body), ranked by the stories that quote them; tone "
                            "is the mean sentiment of the quoted words, with its 95% interval "
                            "(unit: a quotation)."))  # fmt: skip
-    shown = speakers[["speaker", "label", "stories", "articles", "quotations", "mean", "low",
+    shown = speakers[["name", "label", "stories", "articles", "quotations", "mean", "low",
                       "high"]]  # fmt: skip
     parts.append(table(shown, {"mean": "{:+.3f}", "low": "{:+.3f}", "high": "{:+.3f}"}))
 

@@ -200,16 +200,20 @@ def top_pairs(out: Output, limit: int = 40) -> pd.DataFrame:
 
 
 def top_speakers(out: Output, top: int) -> pd.DataFrame:
-    """The speakers quoted in most stories: stories, articles, quotations and the mean tone
-    of their quoted words, with a 95% interval (unit: a quotation)."""
+    """The speakers quoted in most stories, by key and name (entity_daily gives each key's):
+    stories, articles, quotations and the mean tone of their quoted words, with a 95% interval
+    (unit: a quotation)."""
     if not out.has_quotes:
         return pd.DataFrame()
     frame = out.frame(f"""
-        SELECT speaker, speaker_label AS label, count(DISTINCT a.story_id) AS stories,
+        WITH names AS (SELECT canonical, min(name) AS name FROM entity_daily GROUP BY canonical)
+        SELECT speaker, coalesce(n.name, speaker) AS name, speaker_label AS label,
+               count(DISTINCT a.story_id) AS stories,
                count(DISTINCT q.article_id) AS articles, count(*) AS quotations,
                count(q.sentiment_compound) AS scored, avg(q.sentiment_compound) AS mean,
                stddev_samp(q.sentiment_compound) AS sd
         FROM quotes q JOIN articles a USING (article_id)
+             LEFT JOIN names n ON n.canonical = q.speaker
         WHERE speaker IS NOT NULL
         GROUP BY ALL ORDER BY stories DESC, quotations DESC, speaker LIMIT {int(top)}""")
     return with_interval(frame, "scored")

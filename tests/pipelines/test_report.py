@@ -292,6 +292,7 @@ def test_who_is_quoted_ranks_speakers_by_stories_and_the_entity_page_shows_what_
         ("cy ray", 2, 2, 2), ("ann lee", 1, 2, 3), ("bo kim", 1, 1, 1)
     ]
     assert top.set_index("speaker").loc["ann lee", "mean"] == pytest.approx(0.3)
+    assert list(top.name) == ["cy ray", "Ann Lee", "bo kim"]  # the name where entity_daily has one
     page = tmp_path / "report.html"
     assert report.run(["--data", str(built), "--out", str(page)]) == 0
     assert "Who is quoted" in page.read_text()
