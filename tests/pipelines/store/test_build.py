@@ -44,13 +44,13 @@ def _mention(article_id: str, date) -> dict:
             "start_char": 0, "end_char": 1, "sentence_index": 0, "paragraph_index": 0,
             "canonical": "x", "canonical_label": "GPE", "published_date": date,
             "canonical_method": "as_written", "article_canonical": "x",
-            "article_label": "GPE", "evidence": 0, "label_method": "majority",
+            "article_label": "GPE", "evidence": 0, "label_method": "article",
             "name": "X"}  # fmt: skip
 
 
 def _daily(date, canonical: str) -> dict:
-    return {"published_date": date, "canonical": canonical, "name": canonical, "label": "GPE", "articles": 1,
-            "stories": 1, "mentions": 1, "sentences": 0}  # fmt: skip
+    return {"published_date": date, "canonical": canonical, "label": "GPE", "articles": 1,
+            "stories": 1, "mentions": 1, "sentences": 0, "name": canonical}  # fmt: skip
 
 
 def _previous(root):
