@@ -35,6 +35,7 @@ from schemas import (
     ENTITY_NAMES,
     ENTITY_PAIRS_DAILY,
     ERRORS,
+    KEYPHRASES,
     PLACE_DAILY,
     SIGNATURES,
     STORIES,
@@ -65,7 +66,7 @@ def build_pipeline(
     pipeline: beam.Pipeline, config: JobConfig, run: GraphRun, profile: RunnerProfile
 ) -> None:
     """The graph: read -> parse -> dedupe -> tag -> group stories -> resolve names across the
-    corpus -> derive rollups -> write twelve datasets; every error flows to `errors`. What the
+    corpus -> derive rollups -> write thirteen datasets; every error flows to `errors`. What the
     steps need of the runner they ask of `profile` (transforms/runner/profile.py)."""
     staging, previous = str(run.staging), str(run.previous) if run.previous else None
     raw = pipeline | "ReadRawFiles" >> ReadRawFiles(run.paths, run.run_id, config.max_file_bytes)
@@ -108,6 +109,7 @@ def build_pipeline(
         stories.signatures | "WriteSignatures" >> WriteDataset(SIGNATURES, staging),
         stories.story_pairs | "WriteStoryPairs" >> WriteDataset(STORY_PAIRS, staging),
         stories.stories | "WriteStories" >> WriteDataset(STORIES, staging, lists=True),
+        tagged.keyphrases | "WriteKeyphrases" >> WriteDataset(KEYPHRASES, staging, lists=True),
         rollups.touched,
         stories.marker,
         stories.partitions | "MarkRestoried" >> beam.Map(mark_partition, f"{staging}/{RESTORIED}"),

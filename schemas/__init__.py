@@ -14,6 +14,7 @@ from schemas.datasets import (
     ENTITY_PAIRS_DAILY,
     ERRORS,
     INPUT_FILES,
+    KEYPHRASES,
     PLACE_DAILY,
     ROLLUPS,
     SIGNATURES,
@@ -38,6 +39,7 @@ from schemas.records import (
     EntityPairDay,
     ErrorRecord,
     InputFile,
+    Keyphrase,
     ParsedArticle,
     PlaceDay,
     PublishedArticle,
@@ -63,6 +65,7 @@ RECORDS: dict[str, type] = {
     SIGNATURES.name: Signature,
     STORY_PAIRS.name: StoryPair,
     STORIES.name: Story,
+    KEYPHRASES.name: Keyphrase,
 }
 
 
@@ -85,6 +88,7 @@ __all__ = [
     "ENTITY_PAIRS_DAILY",
     "ERRORS",
     "INPUT_FILES",
+    "KEYPHRASES",
     "PLACE_DAILY",
     "RECORDS",
     "ROLLUPS",
@@ -103,6 +107,7 @@ __all__ = [
     "EntityPairDay",
     "ErrorRecord",
     "InputFile",
+    "Keyphrase",
     "ParsedArticle",
     "PlaceDay",
     "PublishedArticle",

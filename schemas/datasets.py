@@ -248,6 +248,23 @@ SIGNATURES = Dataset(
     ),
 )
 
+KEYPHRASES = Dataset(
+    name="keyphrases",
+    partitioned=True,
+    keys=("article_id", "key"),
+    schema=pa.schema(
+        [
+            pa.field("article_id", pa.string(), nullable=False),
+            pa.field("rank", pa.int32(), nullable=False),
+            pa.field("phrase", pa.string(), nullable=False),
+            pa.field("key", pa.string(), nullable=False),
+            pa.field("score", pa.float64(), nullable=False),
+            pa.field("count", pa.int32(), nullable=False),
+            pa.field("published_date", pa.date32()),
+        ]
+    ),
+)
+
 STORY_PAIRS = Dataset(
     name="story_pairs",
     partitioned=False,
@@ -301,7 +318,8 @@ INPUT_FILES = Dataset(
 # One row per input record, entity mention or pair of articles, written by the Beam pipeline
 # and carried from version to version.
 DATASETS: dict[str, Dataset] = {
-    d.name: d for d in (ARTICLES, ENTITIES, ERRORS, DUPLICATES, SIGNATURES, STORY_PAIRS)
+    d.name: d
+    for d in (ARTICLES, ENTITIES, ERRORS, DUPLICATES, SIGNATURES, STORY_PAIRS, KEYPHRASES)
 }
 # Recomputed as a whole by every run that runs the graph (transforms/corpus/stories.py).
 WHOLE = (STORIES,)

@@ -195,6 +195,18 @@ class Signature(NamedTuple):
     minhash: tuple[int, ...]  # MinHash of the body's word 5-shingles (transforms/corpus/stories.py)
 
 
+class Keyphrase(NamedTuple):
+    """One row of `keyphrases`: one of an article's best phrases (transforms/tagging/keyphrases.py)."""
+
+    article_id: str
+    rank: int  # 1 = best
+    phrase: str  # its most frequent surface form in the article
+    key: str  # lower-cased, common nouns lemmatized: groups the forms of one phrase
+    score: float
+    count: int  # occurrences in the title and body
+    published_date: dt.date | None
+
+
 class StoryPair(NamedTuple):
     """One row of `story_pairs`: two articles whose bodies share at least half their
     shingles (exact Jaccard), article_id_a < article_id_b."""

@@ -15,16 +15,18 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from schemas import Article, EntityMention, ParsedArticle
+from schemas import Article, EntityMention, Keyphrase, ParsedArticle
 
 ModelT = TypeVar("ModelT")
 
 
 class TaggedArticle(NamedTuple):
-    """One article's row and its mentions (title first, then body, by offset)."""
+    """One article's row, its mentions (title first, then body, by offset) and its keyphrases
+    (best first; a tagger that finds none leaves the default)."""
 
     article: Article
     mentions: list[EntityMention]
+    keyphrases: Sequence[Keyphrase] = ()
 
 
 class ArticleTagger(abc.ABC, Generic[ModelT]):

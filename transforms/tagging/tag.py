@@ -56,7 +56,7 @@ class _TagArticlesFn(beam.DoFn):
                 self._failed.inc()
                 yield "errors", result
                 continue
-            article, mentions = result
+            article, mentions = result.article, result.mentions
             self._articles.inc()
             self._words.inc(article.word_count)
             self._mentions.inc(len(mentions))
@@ -65,6 +65,8 @@ class _TagArticlesFn(beam.DoFn):
             yield "articles", article
             if mentions:
                 yield "entities", Rows(mentions)  # one element per article, not per mention
+            if result.keyphrases:
+                yield "keyphrases", Rows(result.keyphrases)
         self._log_progress()
 
     def _tag(self, articles: Sequence[ParsedArticle]) -> list[TaggedArticle]:
@@ -110,7 +112,8 @@ class _TagArticlesFn(beam.DoFn):
 class TagArticles(beam.PTransform):
     """Batches of ParsedArticle -> `articles` (Article rows), `entities` (one list of
     EntityMention per article that has any: ~100 mentions an article would otherwise each pay
-    Beam's per-element cost; write them with `WriteDataset(..., lists=True)`) and `errors`
+    Beam's per-element cost; write them with `WriteDataset(..., lists=True)`), `keyphrases`
+    (one list of Keyphrase per article that has any, written the same way) and `errors`
     (ErrorRecord, code `internal`, for articles the tagger failed on)."""
 
     def __init__(self, tagger: ArticleTagger, run_id: str, profile: RunnerProfile = PORTABLE):
@@ -123,4 +126,4 @@ class TagArticles(beam.PTransform):
         tagged = batches | "TagBatch" >> beam.ParDo(
             _TagArticlesFn(self._tagger, self._run_id, self._profile)
         )
-        return split_outputs(tagged, "articles", "entities", "errors")
+        return split_outputs(tagged, "articles", "entities", "keyphrases", "errors")
