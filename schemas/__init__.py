@@ -5,6 +5,7 @@ import pyarrow as pa
 from schemas.datasets import (
     ALL_DATASETS,
     ARTICLE_ENTITIES,
+    ARTICLE_TOPICS,
     ARTICLES,
     DATASETS,
     DUPLICATES,
@@ -20,6 +21,8 @@ from schemas.datasets import (
     SIGNATURES,
     STORIES,
     STORY_PAIRS,
+    TOPIC_DAILY,
+    TOPICS,
     UNDATED_PARTITION,
     WHOLE,
     Dataset,
@@ -32,6 +35,7 @@ from schemas.datasets import (
 from schemas.records import (
     Article,
     ArticleEntity,
+    ArticleTopic,
     DuplicateRecord,
     EntityDay,
     EntityMention,
@@ -47,6 +51,8 @@ from schemas.records import (
     Signature,
     Story,
     StoryPair,
+    Topic,
+    TopicDay,
 )
 
 # The record type of each dataset's rows: its fields are the schema's columns, in order
@@ -66,6 +72,9 @@ RECORDS: dict[str, type] = {
     STORY_PAIRS.name: StoryPair,
     STORIES.name: Story,
     KEYPHRASES.name: Keyphrase,
+    ARTICLE_TOPICS.name: ArticleTopic,
+    TOPICS.name: Topic,
+    TOPIC_DAILY.name: TopicDay,
 }
 
 
@@ -80,6 +89,7 @@ __all__ = [
     "ALL_DATASETS",
     "ARTICLES",
     "ARTICLE_ENTITIES",
+    "ARTICLE_TOPICS",
     "DATASETS",
     "DUPLICATES",
     "ENTITIES",
@@ -95,10 +105,13 @@ __all__ = [
     "SIGNATURES",
     "STORIES",
     "STORY_PAIRS",
+    "TOPICS",
+    "TOPIC_DAILY",
     "UNDATED_PARTITION",
     "WHOLE",
     "Article",
     "ArticleEntity",
+    "ArticleTopic",
     "Dataset",
     "DuplicateRecord",
     "EntityDay",
@@ -115,6 +128,8 @@ __all__ = [
     "Signature",
     "Story",
     "StoryPair",
+    "Topic",
+    "TopicDay",
     "file_of",
     "partition_dir",
     "partition_of",

@@ -59,11 +59,17 @@ def _usable(token) -> bool:
     )
 
 
+def _wordlike(token) -> bool:
+    return not token.like_num and any(c.isalpha() for c in token.text)
+
+
 def _entity_tokens(span) -> list:
     """A name's tokens without a leading article ("the White House" -> "White House")."""
     tokens = list(span)
-    while tokens and (tokens[0].is_stop or tokens[0].is_punct):
+    while tokens and (tokens[0].is_stop or tokens[0].is_punct or not _wordlike(tokens[0])):
         tokens = tokens[1:]
+    while tokens and (tokens[-1].is_punct or not _wordlike(tokens[-1])):
+        tokens = tokens[:-1]  # "Real Madrid 2-1" -> "Real Madrid"
     if not tokens or len(tokens) > MAX_NAME_TOKENS:
         return []
     text = "".join(t.text_with_ws for t in tokens).strip()
