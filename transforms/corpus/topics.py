@@ -11,16 +11,20 @@ of runs and files does not matter).
 
 Fitting (`--mode full`, a first run, or a re-fit): the vectors reduced by LSA (`TruncatedSVD`,
 at most 100 dimensions), then k-means (`KMeans`, `random_state` fixed, 4 initialisations) for
-every candidate number of topics from 2 up to `sqrt(stories)` (at most `MAX_TOPICS`; beyond 12,
-about 12 values spaced by a factor), keeping the number with the best cosine silhouette
-(measured on at most 2,000 stories): the corpus chooses its number of topics.
+every candidate number of topics from 2 up to `sqrt(stories)` (and at most one topic per
+`2 * MIN_TOPIC_STORIES` stories, and `MAX_TOPICS`; beyond 12,
+values 1.25 times apart), keeping the number with the best mean cosine silhouette (measured on
+at most 2,000 stories; a story in a cluster too small to be a topic scores 0): the corpus
+chooses its number of topics.
 
 A story belongs to its cluster when the cosine of its TF-IDF vector to the cluster's centroid
 (the mean of its members' vectors) is at least `JOIN_SIMILARITY`; a cluster needs
-`MIN_TOPIC_STORIES` such stories to be a topic; every other story has no topic
+`MIN_TOPIC_STORIES` such stories, and 3 label phrases (below), to be a topic; every other
+story has no topic
 (`topic_id` null). An incremental run does not re-fit: the published stories keep their topic,
 and every story without one (new, or that fit none before) joins the topic whose centroid is
-nearest when the cosine is at least `JOIN_SIMILARITY`. When more than `REFIT_UNASSIGNED_SHARE`
+nearest when the cosine is at least `JOIN_SIMILARITY` (in up to `JOIN_ROUNDS` rounds: the
+centroids are recomputed with the stories that joined, and the others try again). When more than `REFIT_UNASSIGNED_SHARE`
 of the articles then have no topic, the run re-fits. After a re-fit, a new topic keeps the id
 of the published topic it shares the most articles with when they share more than half of
 the articles of each (a topic that keeps most of its articles keeps its id); any other topic
@@ -67,6 +71,7 @@ MIN_STORIES = 6  # fewer stories with features: no topics at all
 MIN_TOPIC_STORIES = 3
 JOIN_SIMILARITY = 0.15
 REFIT_UNASSIGNED_SHARE = 0.3
+JOIN_ROUNDS = 3
 LSA_DIMENSIONS = 100
 SILHOUETTE_SAMPLE = 2000
 TOP_ENTITIES = 5
@@ -115,7 +120,7 @@ def _identity(tokens):
 
 
 def _candidate_counts(n: int) -> list[int]:
-    top = min(MAX_TOPICS, max(2, int(math.sqrt(n))), n - 1)
+    top = min(MAX_TOPICS, max(2, min(int(math.sqrt(n)), n // (2 * MIN_TOPIC_STORIES))), n - 1)
     ks = list(range(2, min(top, 12) + 1))
     k = 12
     while k < top:
@@ -128,7 +133,7 @@ def _cluster(matrix) -> list[int]:
     """k-means labels of the rows of `matrix` (LSA-reduced), k chosen by silhouette."""
     from sklearn.cluster import KMeans
     from sklearn.decomposition import TruncatedSVD
-    from sklearn.metrics import silhouette_score
+    from sklearn.metrics import silhouette_samples
     from sklearn.preprocessing import normalize
 
     n, width = matrix.shape
@@ -138,15 +143,20 @@ def _cluster(matrix) -> list[int]:
         reduced = normalize(reduced)
     else:
         reduced = matrix.toarray()
+    import numpy as np
+
+    sample = np.arange(n)
+    if n > SILHOUETTE_SAMPLE:
+        sample = np.sort(np.random.default_rng(SEED).choice(n, SILHOUETTE_SAMPLE, replace=False))
     best, best_score = None, -2.0
     for k in _candidate_counts(n):
         labels = KMeans(k, n_init=4, random_state=SEED).fit_predict(reduced)
-        if len(set(labels)) < 2:
+        if not 2 <= len(set(labels[sample])) < len(sample):
             continue
-        score = silhouette_score(
-            reduced, labels, metric="cosine", sample_size=min(n, SILHOUETTE_SAMPLE),
-            random_state=SEED,
-        )  # fmt: skip
+        scores = silhouette_samples(reduced[sample], labels[sample], metric="cosine")
+        sizes = np.bincount(labels)
+        scores[sizes[labels[sample]] < MIN_TOPIC_STORIES] = 0.0  # too small to be a topic
+        score = float(scores.mean())
         if score > best_score + 1e-9:
             best, best_score = labels, score
     return [int(x) for x in best] if best is not None else [0] * n
@@ -268,7 +278,14 @@ def discover_topics(
             for story, topic in kept.items():
                 if topic in previous_ids:
                     clusters[topic].append(story)
-            clusters = _joined(matrix, rows, clusters, [s for s in rows if s not in kept])
+            waiting = sorted(s for s in rows if s not in kept)
+            for _ in range(JOIN_ROUNDS):  # centroids with the stories that joined, again
+                clusters = _joined(matrix, rows, clusters, waiting)
+                placed = {s for m in clusters.values() for s in m}
+                still = [s for s in waiting if s not in placed]
+                if not still or len(still) == len(waiting):
+                    break
+                waiting = still
             unassigned = sum(
                 len(stories[s]) for s in story_ids if not any(s in m for m in clusters.values())
             )
@@ -295,6 +312,8 @@ def discover_topics(
             "mean": sum(in_topics.values()) / max(len(clusters), 1),
         }
         labels_of = {c: _label(m, keys_of, document_keys, surfaces) for c, m in clusters.items()}
+        # A topic is named by at least 3 phrases its stories share: fewer, and it is none.
+        clusters = {c: m for c, m in clusters.items() if len(labels_of[c][0]) >= LABEL_PHRASES[0]}
         if refitted:
             if before is None:
                 before = {a: by_id[a].topic_id for a in article_ids if by_id[a].published}
@@ -329,19 +348,24 @@ def _cosine(matrix, row: int, centroid) -> float:
 def _thresholded(matrix, rows, clusters: Mapping[int, list[str]]) -> dict[int, list[str]]:
     """Each cluster's stories whose cosine to the centroid of the cluster's other stories is
     at least `JOIN_SIMILARITY` (with itself counted, a cluster of m unrelated stories would
-    give each about 1/sqrt(m))."""
+    give each about 1/sqrt(m)), repeated until no story leaves."""
     import numpy as np
 
     result = {}
     for cluster, members in clusters.items():
-        vectors = matrix[[rows[s] for s in members]].toarray()
-        total = vectors.sum(axis=0)
-        kept = []
-        for story, vector in zip(members, vectors, strict=True):
-            others = total - vector
-            norm = float(np.linalg.norm(others) * np.linalg.norm(vector))
-            if norm and float(vector @ others) / norm >= JOIN_SIMILARITY:
-                kept.append(story)
+        kept = list(members)
+        while len(kept) >= MIN_TOPIC_STORIES:
+            vectors = matrix[[rows[s] for s in kept]].toarray()
+            total = vectors.sum(axis=0)
+            staying = []
+            for story, vector in zip(kept, vectors, strict=True):
+                others = total - vector
+                norm = float(np.linalg.norm(others) * np.linalg.norm(vector))
+                if norm and float(vector @ others) / norm >= JOIN_SIMILARITY:
+                    staying.append(story)
+            if len(staying) == len(kept):
+                break
+            kept = staying
         result[cluster] = kept
     return result
 
