@@ -119,6 +119,10 @@ def test_errors_and_run_summary_balance(local_run):
         "signatures": 6,
         "story_pairs": 0,
         "stories": 6,  # no two bodies alike: every article is a story of its own
+        "keyphrases": len(pd.read_parquet(output / "keyphrases")),
+        "article_topics": 6,
+        "topics": 0,  # six unrelated articles: no topic
+        "topic_daily": 0,
     }
     assert (
         "this run: 11 inputs = 6 articles + 4 errors + 1 duplicates (every file accounted for)"
