@@ -25,6 +25,7 @@ from transforms.io.s3_clients import share_s3_clients
 from transforms.parsing.parse import DEFAULT_MAX_CHARS, ParseOptions
 from transforms.runner import resolve_runner
 from transforms.tagging.entity_keys import DEFAULT_ROLLUP_EXCLUDED, load_aliases, load_labels
+from transforms.tagging.keyphrases import DEFAULT_KEYPHRASES
 from transforms.tagging.spacy_models import DEFAULT_MODEL, ModelNotFoundError, model_language
 from transforms.tagging.spacy_vader import SpacyVaderTagger
 
@@ -57,6 +58,7 @@ class JobConfig:
     entity_aliases: str | None = None
     entity_labels: str | None = None
     story_threshold: float = 0.8
+    keyphrases: int = DEFAULT_KEYPHRASES
     rollup_exclude_labels: tuple[str, ...] = DEFAULT_ROLLUP_EXCLUDED
     max_error_rate: float = 1.0
     beam_args: tuple[str, ...] = ()
@@ -73,7 +75,9 @@ class JobConfig:
         return ParseOptions(self.timezone, self.dayfirst, self.max_chars, self.detect_language)
 
     def tagger(self) -> SpacyVaderTagger:
-        return SpacyVaderTagger(self.models, self.entity_aliases, self.entity_labels)
+        return SpacyVaderTagger(
+            self.models, self.entity_aliases, self.entity_labels, self.keyphrases
+        )
 
     def beam_options(self) -> PipelineOptions:
         return PipelineOptions(list(self.beam_args))
@@ -162,6 +166,9 @@ def argument_parser() -> argparse.ArgumentParser:
     add("--story-threshold", type=float, default=0.8,
         help="articles whose bodies share at least this Jaccard similarity of word 5-shingles "
         "are one story (0.5 to 1; default 0.8)")  # fmt: skip
+    add("--keyphrases", type=int, default=DEFAULT_KEYPHRASES, metavar="N",
+        help="keyphrases kept per article in the keyphrases dataset (0 to 100; default "
+        f"{DEFAULT_KEYPHRASES}; 0: none)")  # fmt: skip
     add("--max-error-rate", type=float, default=1.0,
         help="fail (exit 3, publish nothing) when errors / inputs of this run exceed this "
         "fraction (default 1.0: never)")  # fmt: skip
@@ -206,6 +213,8 @@ def _check_values(args: argparse.Namespace) -> None:
         raise UsageError("--lock-lease-seconds must be positive")
     if not 0.5 <= args.story_threshold <= 1.0:
         raise UsageError("--story-threshold must be between 0.5 and 1")
+    if not 0 <= args.keyphrases <= 100:
+        raise UsageError("--keyphrases must be between 0 and 100")
     if not 0.0 <= args.max_error_rate <= 1.0:
         raise UsageError("--max-error-rate must be between 0 and 1")
     if args.entity_aliases is not None:
@@ -266,7 +275,7 @@ def parse_config(argv: list[str] | None) -> JobConfig:
         compact=args.compact,
         entity_aliases=str(args.entity_aliases) if args.entity_aliases else None,
         entity_labels=str(args.entity_labels) if args.entity_labels else None,
-        story_threshold=args.story_threshold,
+        story_threshold=args.story_threshold, keyphrases=args.keyphrases,
         rollup_exclude_labels=tuple(args.rollup_exclude_labels),
         max_error_rate=args.max_error_rate, beam_args=tuple(beam_args),
         lock_lease_seconds=args.lock_lease_seconds,

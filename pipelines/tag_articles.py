@@ -25,9 +25,11 @@ from apache_beam.runners.runner import PipelineState
 from pipelines.config import JobConfig, UsageError, parse_config
 from pipelines.job import EXIT_OK, GraphResult, GraphRun, run_job
 from pipelines.store.build import RESTORIED, TOUCHED
+from pipelines.store.layout import current_version
 from pipelines.store.storage import storage_for
 from schemas import (
     ARTICLE_ENTITIES,
+    ARTICLE_TOPICS,
     ARTICLES,
     DUPLICATES,
     ENTITIES,
@@ -35,18 +37,22 @@ from schemas import (
     ENTITY_NAMES,
     ENTITY_PAIRS_DAILY,
     ERRORS,
+    KEYPHRASES,
     PLACE_DAILY,
     QUOTES,
     SIGNATURES,
     SPEAKER_DAILY,
     STORIES,
     STORY_PAIRS,
+    TOPIC_DAILY,
+    TOPICS,
 )
 from transforms.corpus.dedupe import DropDuplicates
 from transforms.corpus.names import ResolveCorpusNames
 from transforms.corpus.quotes import ResolveQuoteSpeakers
 from transforms.corpus.rollups import DeriveRollups, mark_partition
 from transforms.corpus.stories import GroupStories
+from transforms.corpus.topics import DiscoverTopics
 from transforms.io.published import ReadPublishedArticles
 from transforms.io.read import ReadRawFiles
 from transforms.io.write import AwaitWriters, WriteDataset
@@ -68,8 +74,8 @@ def build_pipeline(
     pipeline: beam.Pipeline, config: JobConfig, run: GraphRun, profile: RunnerProfile
 ) -> None:
     """The graph: read -> parse -> dedupe -> tag -> group stories -> resolve names across the
-    corpus -> derive rollups, key the quotations' speakers -> write fourteen datasets; every
-    error flows to `errors`. What the steps need of the runner they ask of `profile`
+    corpus -> derive rollups, key the quotations' speakers, topics -> write eighteen datasets;
+    every error flows to `errors`. What the steps need of the runner they ask of `profile`
     (transforms/runner/profile.py)."""
     staging, previous = str(run.staging), str(run.previous) if run.previous else None
     raw = pipeline | "ReadRawFiles" >> ReadRawFiles(run.paths, run.run_id, config.max_file_bytes)
@@ -97,6 +103,12 @@ def build_pipeline(
     quotes = (
         tagged.quotes, names.mentions, published.dropped, names.partitions, stories.result
     ) | "ResolveQuoteSpeakers" >> ResolveQuoteSpeakers(previous, profile=profile)  # fmt: skip
+    topics = (
+        tagged.articles, tagged.keyphrases, tagged.entities, published.dropped, stories.result
+    ) | "DiscoverTopics" >> DiscoverTopics(
+        previous, config.rollup_exclude_labels, profile=profile,
+        earlier=None if previous else current_version(config.output),  # full runs keep topic ids
+    )  # fmt: skip
     errors = (raw.errors, parsed.errors, tagged.errors) | "MergeErrors" >> beam.Flatten()
     written = (
         stories.articles | "WriteArticles" >> WriteDataset(ARTICLES, staging),
@@ -118,6 +130,11 @@ def build_pipeline(
         quotes.quotes | "WriteQuotes" >> WriteDataset(QUOTES, staging, lists=True),
         quotes.speaker_daily
         | "WriteSpeakerDaily" >> WriteDataset(SPEAKER_DAILY, staging, lists=True),
+        tagged.keyphrases | "WriteKeyphrases" >> WriteDataset(KEYPHRASES, staging, lists=True),
+        topics.article_topics
+        | "WriteArticleTopics" >> WriteDataset(ARTICLE_TOPICS, staging, lists=True),
+        topics.topics | "WriteTopics" >> WriteDataset(TOPICS, staging, lists=True),
+        topics.topic_daily | "WriteTopicDaily" >> WriteDataset(TOPIC_DAILY, staging, lists=True),
         rollups.touched,
         stories.marker,
         stories.partitions | "MarkRestoried" >> beam.Map(mark_partition, f"{staging}/{RESTORIED}"),

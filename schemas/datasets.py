@@ -299,6 +299,23 @@ SIGNATURES = Dataset(
     ),
 )
 
+KEYPHRASES = Dataset(
+    name="keyphrases",
+    partitioned=True,
+    keys=("article_id", "key"),
+    schema=pa.schema(
+        [
+            pa.field("article_id", pa.string(), nullable=False),
+            pa.field("rank", pa.int32(), nullable=False),
+            pa.field("phrase", pa.string(), nullable=False),
+            pa.field("key", pa.string(), nullable=False),
+            pa.field("score", pa.float64(), nullable=False),
+            pa.field("count", pa.int32(), nullable=False),
+            pa.field("published_date", pa.date32()),
+        ]
+    ),
+)
+
 STORY_PAIRS = Dataset(
     name="story_pairs",
     partitioned=False,
@@ -325,6 +342,59 @@ STORIES = Dataset(
             pa.field("sources", pa.list_(pa.string())),
             pa.field("headline", pa.string()),
             pa.field("article_ids", pa.list_(pa.string()), nullable=False),
+        ]
+    ),
+)
+
+ARTICLE_TOPICS = Dataset(
+    name="article_topics",
+    partitioned=False,
+    keys=("article_id",),
+    schema=pa.schema(
+        [
+            pa.field("article_id", pa.string(), nullable=False),
+            pa.field("topic_id", pa.string()),
+            pa.field("similarity", pa.float64()),
+            pa.field("story_id", pa.string(), nullable=False),
+            pa.field("published_date", pa.date32()),
+            pa.field("sentiment_compound", pa.float64()),
+            pa.field("entities", pa.list_(pa.string())),
+        ]
+    ),
+)
+
+TOPICS = Dataset(
+    name="topics",
+    partitioned=False,
+    keys=("topic_id",),
+    schema=pa.schema(
+        [
+            pa.field("topic_id", pa.string(), nullable=False),
+            pa.field("label", pa.string(), nullable=False),
+            pa.field("phrases", pa.list_(pa.string()), nullable=False),
+            pa.field("articles", pa.int32(), nullable=False),
+            pa.field("stories", pa.int32(), nullable=False),
+            pa.field("first_date", pa.date32()),
+            pa.field("last_date", pa.date32()),
+            pa.field("top_entities", pa.list_(pa.string())),
+            pa.field("terms", pa.list_(pa.string()), nullable=False),
+            pa.field("weights", pa.list_(pa.float64()), nullable=False),
+        ]
+    ),
+)
+
+TOPIC_DAILY = Dataset(
+    name="topic_daily",
+    partitioned=True,
+    keys=("published_date", "topic_id"),
+    schema=pa.schema(
+        [
+            pa.field("published_date", pa.date32()),
+            pa.field("topic_id", pa.string(), nullable=False),
+            pa.field("articles", pa.int32(), nullable=False),
+            pa.field("stories", pa.int32(), nullable=False),
+            pa.field("sentiment_mean", pa.float64()),
+            pa.field("sentiment_std", pa.float64()),
         ]
     ),
 )
@@ -356,10 +426,13 @@ INPUT_FILES = Dataset(
 # and carried from version to version.
 DATASETS: dict[str, Dataset] = {
     d.name: d
-    for d in (ARTICLES, ENTITIES, ERRORS, DUPLICATES, SIGNATURES, STORY_PAIRS, QUOTES)
+    for d in (
+        ARTICLES, ENTITIES, ERRORS, DUPLICATES, SIGNATURES, STORY_PAIRS, QUOTES, KEYPHRASES
+    )
 }
-# Recomputed as a whole by every run that runs the graph (transforms/corpus/stories.py).
-WHOLE = (STORIES,)
+# Recomputed as a whole by every run that runs the graph (transforms/corpus/stories.py,
+# transforms/corpus/topics.py).
+WHOLE = (STORIES, ARTICLE_TOPICS, TOPICS, TOPIC_DAILY)
 # Everything a version holds, as readers see it.
 ALL_DATASETS: dict[str, Dataset] = {
     **DATASETS,

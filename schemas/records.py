@@ -241,6 +241,57 @@ class Signature(NamedTuple):
     minhash: tuple[int, ...]  # MinHash of the body's word 5-shingles (transforms/corpus/stories.py)
 
 
+class Keyphrase(NamedTuple):
+    """One row of `keyphrases`: one of an article's best phrases (transforms/tagging/keyphrases.py)."""
+
+    article_id: str
+    rank: int  # 1 = best
+    phrase: str  # its most frequent surface form in the article
+    key: str  # lower-cased, common nouns lemmatized: groups the forms of one phrase
+    score: float
+    count: int  # occurrences in the title and body
+    published_date: dt.date | None
+
+
+class ArticleTopic(NamedTuple):
+    """One row of `article_topics`: an article's topic (transforms/corpus/topics.py), and what
+    the topics need of it on the next run (its story, date, tone and main entities)."""
+
+    article_id: str
+    topic_id: str | None  # None: the article fits no topic
+    similarity: float | None  # cosine of its story to the topic's centroid
+    story_id: str
+    published_date: dt.date | None
+    sentiment_compound: float | None
+    entities: tuple[str, ...]  # its most mentioned entities' keys, most first
+
+
+class Topic(NamedTuple):
+    """One row of `topics`: a group of stories about one subject."""
+
+    topic_id: str  # the key of its first label phrase when it was first found
+    label: str  # its most characteristic phrases, joined by ", "
+    phrases: tuple[str, ...]  # the same, 3 to 5 phrases
+    articles: int
+    stories: int
+    first_date: dt.date | None
+    last_date: dt.date | None
+    top_entities: tuple[str, ...]  # named in most of its stories, most first
+    terms: tuple[str, ...]  # its centroid (TF-IDF features): what a new article is matched to
+    weights: tuple[float, ...]
+
+
+class TopicDay(NamedTuple):
+    """One row of `topic_daily`: a topic's articles on one day."""
+
+    published_date: dt.date | None
+    topic_id: str
+    articles: int
+    stories: int
+    sentiment_mean: float | None
+    sentiment_std: float | None
+
+
 class StoryPair(NamedTuple):
     """One row of `story_pairs`: two articles whose bodies share at least half their
     shingles (exact Jaccard), article_id_a < article_id_b."""

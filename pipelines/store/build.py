@@ -28,6 +28,7 @@ from schemas import (
     DUPLICATES,
     ENTITIES,
     ERRORS,
+    KEYPHRASES,
     QUOTES,
     ROLLUPS,
     SIGNATURES,
@@ -193,6 +194,7 @@ def carry_previous(previous: str, target: str, plan: Plan, staged: str) -> None:
     _carry(SIGNATURES, previous, target, masked(_id_mask(dropped_ids)), {})
     _carry(QUOTES, previous, target, masked(_id_mask(dropped_ids)), {},
            skip=marked_partitions(staged, TOUCHED))  # fmt: skip
+    _carry(KEYPHRASES, previous, target, masked(_id_mask(dropped_ids)), {})
     _carry(STORY_PAIRS, previous, target,
            masked(_id_mask(dropped_ids, "article_id_a", "article_id_b")), {})  # fmt: skip
     _carry(ERRORS, previous, target, masked(_file_mask(drop, "source_path")), plan.renames)

@@ -119,6 +119,10 @@ def test_errors_and_run_summary_balance(local_run):
         "signatures": 6,
         "story_pairs": 0,
         "stories": 6,  # no two bodies alike: every article is a story of its own
+        "keyphrases": len(pd.read_parquet(output / "keyphrases")),
+        "article_topics": 6,
+        "topics": 0,  # six unrelated articles: no topic
+        "topic_daily": 0,
     }
     assert (
         "this run: 11 inputs = 6 articles + 4 errors + 1 duplicates (every file accounted for)"
@@ -222,3 +226,25 @@ def test_place_mentions_are_resolved_and_rolled_up(local_run):
     daily = pd.read_parquet(output / "place_daily")
     row = daily[daily.place_name == "Madrid"].iloc[0]
     assert (row.published_date, row.articles, row.mentions) == (dt.date(2018, 12, 19), 1, 1)
+
+
+def test_keyphrases_are_written_per_article(local_run):
+    _, output, stdout = local_run
+    articles = pd.read_parquet(output / "articles")
+    keyphrases = pd.read_parquet(output / "keyphrases")
+    assert keyphrases.columns.tolist() == [
+        "article_id", "rank", "phrase", "key", "score", "count", "published_date", "year", "month"
+    ]
+    assert set(keyphrases.article_id) <= set(articles.article_id)
+    storm_id = articles.loc[articles.title == "Deadly storm devastates coastal towns", "article_id"]
+    storm = keyphrases[keyphrases.article_id == storm_id.item()].sort_values("rank")
+    assert storm[["rank", "phrase", "key", "count"]].values.tolist()[:2] == [
+        [1, "storm", "storm", 2], [2, "towns", "town", 1]
+    ]
+    assert (storm.year.astype(int).unique().tolist(), storm.month.astype(int).unique().tolist()) == (
+        [2019], [1]
+    )
+    library = keyphrases[keyphrases.published_date.isna()]
+    assert library[["phrase", "count"]].values.tolist() == [["Library", 2], ["Leeds", 2]]
+    assert keyphrases.groupby("article_id").size().max() <= 10
+    assert f"keyphrases {len(keyphrases)}" in stdout

