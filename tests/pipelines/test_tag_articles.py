@@ -119,6 +119,8 @@ def test_errors_and_run_summary_balance(local_run):
         "signatures": 6,
         "story_pairs": 0,
         "stories": 6,  # no two bodies alike: every article is a story of its own
+        "quotes": len(pd.read_parquet(output / "quotes")),
+        "speaker_daily": len(pd.read_parquet(output / "speaker_daily")),
         "keyphrases": len(pd.read_parquet(output / "keyphrases")),
         "article_topics": 6,
         "topics": 0,  # six unrelated articles: no topic
