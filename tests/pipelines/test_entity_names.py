@@ -74,9 +74,13 @@ def test_incremental_runs_in_either_order_equal_the_full_run(full, tmp_path, fir
         shutil.copy(path, raw / path.name)
     _run(raw, tmp_path / "out")
     _run(raw, tmp_path / "full", "--mode", "full")  # same paths: source_path is in the rows
-    assert snapshot(tmp_path / "out", drop_volatile=True) == snapshot(
-        tmp_path / "full", drop_volatile=True
-    )
+    incremental = snapshot(tmp_path / "out", drop_volatile=True)
+    rebuilt = snapshot(tmp_path / "full", drop_volatile=True)
+    # Topics are not re-fitted by an incremental run (docs/output.md, Keyphrases and topics):
+    # on a corpus without clear-cut subjects such as this one they differ from a full run's.
+    for name in ("topics", "article_topics", "topic_daily"):
+        incremental.pop(name), rebuilt.pop(name)
+    assert incremental == rebuilt
 
 
 @pytest.fixture(scope="module")
