@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import NamedTuple
@@ -124,7 +125,10 @@ def published_corpus(tmp_path_factory) -> Published:
 
     from tests.helpers import run_pipeline
 
-    shared = tmp_path_factory.getbasetemp().parent  # the same for every xdist worker
+    # this test run's own: with xdist, the parent of the workers' base directories; without
+    # it, the base directory itself (its parent holds every earlier run's, built by older code)
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     root = shared / "published-corpus"
     with open(shared / "published-corpus.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
