@@ -95,14 +95,15 @@ def build_pipeline(
     names = (
         tagged.entities, published.dropped, stories.partitions
     ) | "ResolveCorpusNames" >> ResolveCorpusNames(previous, profile=profile)  # fmt: skip
-    rollups = (
-        names.mentions, names.partitions, stories.result
-    ) | "DeriveRollups" >> DeriveRollups(
-        config.rollup_exclude_labels, f"{staging}/{TOUCHED}", profile=profile
-    )  # fmt: skip
     quotes = (
         tagged.quotes, names.mentions, published.dropped, names.partitions, stories.result
     ) | "ResolveQuoteSpeakers" >> ResolveQuoteSpeakers(previous, profile=profile)  # fmt: skip
+    rollups = (
+        names.mentions, names.partitions, stories.result, quotes.article_speakers,
+        quotes.speaker_days,
+    ) | "DeriveRollups" >> DeriveRollups(
+        config.rollup_exclude_labels, f"{staging}/{TOUCHED}", profile=profile
+    )  # fmt: skip
     topics = (
         tagged.articles, tagged.keyphrases, tagged.entities, published.dropped, stories.result
     ) | "DiscoverTopics" >> DiscoverTopics(

@@ -204,6 +204,7 @@ ARTICLE_ENTITIES = Dataset(
             pa.field("sentiment_mean", pa.float64()),
             pa.field("published_date", pa.date32()),
             pa.field("name", pa.string(), nullable=False),
+            pa.field("quotes", pa.int32(), nullable=False),
         ]
     ),
 )
@@ -224,6 +225,7 @@ ENTITY_DAILY = Dataset(
             pa.field("sentiment_mean", pa.float64()),
             pa.field("sentiment_std", pa.float64()),
             pa.field("name", pa.string(), nullable=False),
+            pa.field("quotes", pa.int32(), nullable=False),
         ]
     ),
 )

@@ -162,6 +162,7 @@ class ArticleEntity(NamedTuple):
     sentiment_mean: float | None  # mean VADER compound of those sentences
     published_date: dt.date | None
     name: str = ""  # the key as people write it (its most frequent surface form)
+    quotes: int = 0  # the article's quotations whose resolved speaker is this entity
 
 
 class EntityDay(NamedTuple):
@@ -177,6 +178,7 @@ class EntityDay(NamedTuple):
     sentiment_mean: float | None
     sentiment_std: float | None  # population standard deviation of the sentence scores
     name: str = ""  # the key as people write it (its most frequent surface form)
+    quotes: int = 0  # that day's quotations whose resolved speaker is this entity
 
 
 class EntityPairDay(NamedTuple):

@@ -85,6 +85,17 @@ def test_full_and_incremental_runs_key_speakers_as_the_entities(tmp_path):
     assert daily[["speaker", "quotations", "articles", "stories"]].values.tolist() == [
         ["oliver hartwell", 2, 1, 1]
     ] * 3  # one speaker now, on three dates
+    # the entity rollups count the quotations their entity said (the lone surname's included)
+    article_entities = pd.read_parquet(incremental / "article_entities")
+    quoted = article_entities[article_entities.quotes > 0]
+    assert sorted(quoted[["canonical", "quotes"]].values.tolist()) == [["oliver hartwell", 2]] * 3
+    assert article_entities.quotes.sum() == 6
+    entity_daily = pd.read_parquet(incremental / "entity_daily")
+    hartwell = entity_daily[entity_daily.canonical == "oliver hartwell"].sort_values(
+        "published_date"
+    )
+    assert hartwell[["articles", "quotes"]].values.tolist() == [[1, 2]] * 3
+    assert entity_daily.quotes.sum() == 6
     full = tmp_path / "full"
     _run(raw, full, "--mode", "full")
     assert snapshot(incremental, drop_volatile=True) == snapshot(full, drop_volatile=True)

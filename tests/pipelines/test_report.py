@@ -35,6 +35,8 @@ def _article(article_id, date, source, compound, sentences, warnings=(), story=N
 
 def _write(root: Path, dataset: Dataset, rows: list[dict]) -> None:
     defaults = {field.name: None for field in dataset.schema}
+    if "quotes" in defaults:  # the rollups' count of quotations, 0 unless a test says
+        defaults["quotes"] = 0
     by_partition: dict[str, list[dict]] = {}
     for row in rows:
         date = row.get("published_date")

@@ -134,6 +134,22 @@ def speaker_days(contributions: Iterable[list[tuple]]) -> list[SpeakerDay]:
     return result
 
 
+def speaker_counts(quotes: Iterable[Quote]) -> dict[tuple[str, str], int]:
+    """(speaker, speaker label) -> how many of these quotations it said."""
+    counts: dict[tuple[str, str], int] = {}
+    for q in quotes:
+        if q.speaker is not None:
+            key = (q.speaker, q.speaker_label or "")
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _article_speakers(quotes: list[Quote]):
+    counts = speaker_counts(quotes)
+    if counts:
+        yield quotes[0].article_id, counts
+
+
 def _contributions(quotes: list[Quote], stories=None):
     story = stories.story_of.get(quotes[0].article_id, quotes[0].article_id) if stories else None
     yield from speaker_contributions(quotes, story or quotes[0].article_id)
@@ -146,7 +162,9 @@ class ResolveQuoteSpeakers(beam.PTransform):
     and optionally the stories (a singleton `StoryResult`) -> `quotes`: the quotations of the
     new articles and of every touched partition, one list per article, speakers keyed as in
     `entities` (without a published version only the new ones); `speaker_daily`: those
-    partitions' rows, one list per partition."""
+    partitions' rows, one list per partition; `speaker_days`: the same keyed by partition, and
+    `article_speakers`: (article_id, {(speaker, label): quotations}) of each article whose
+    quotations have a speaker (for the `quotes` column of the entity rollups)."""
 
     def __init__(self, previous_version: str | None = None, *, profile: RunnerProfile):
         super().__init__()
@@ -173,10 +191,18 @@ class ResolveQuoteSpeakers(beam.PTransform):
             | "RekeySpeakers" >> beam.FlatMap(_resolved, republished)
         )
         side = [beam.pvalue.AsSingleton(s) for s in stories]
-        daily = (
-            self._profile.separate(resolved, "SeparateQuotes")
+        separated = self._profile.separate(resolved, "SeparateQuotes")
+        days = (
+            separated
             | "SpeakerContributions" >> beam.FlatMap(_contributions, *side)
             | "GroupSpeakerDays" >> beam.GroupByKey()
-            | "SpeakerDays" >> beam.MapTuple(lambda _, rows: speaker_days(rows))
+            | "SpeakerDays" >> beam.MapTuple(lambda p, rows: (p, speaker_days(rows)))
         )
-        return Outputs({"quotes": resolved, "speaker_daily": daily})
+        return Outputs(
+            {
+                "quotes": resolved,
+                "speaker_daily": days | "SpeakerDayRows" >> beam.Values(),
+                "speaker_days": days,
+                "article_speakers": separated | "ArticleSpeakers" >> beam.FlatMap(_article_speakers),
+            }
+        )

@@ -44,6 +44,7 @@ from schemas import (
     partition_of,
     rows_of,
 )
+from transforms.corpus.quotes import speaker_counts
 from transforms.io.write import write_marker
 from transforms.runner import Outputs, RunnerProfile, split_outputs
 
@@ -333,12 +334,21 @@ def compute_rollups(
     mentions: Iterable[EntityMention],
     excluded_labels: Iterable[str],
     story_of: dict[str, str] | None = None,
+    quotes: Iterable = (),
 ) -> tuple[list[ArticleEntity], list[EntityDay], list[EntityPairDay], list[PlaceDay]]:
     """The four rollups of a set of mentions, in one process: the same functions the graph
     runs, for tests and for reading a dataset back by hand. Mentions of one article must be
     in title-then-body order; `story_of` maps article_id -> story_id (default: every article
-    is a story of its own)."""
+    is a story of its own); `quotes` (resolved `Quote`s) give the `quotes` columns."""
     story_of = story_of or {}
+    by_article_quotes: dict[str, list] = {}
+    for quote in quotes:
+        by_article_quotes.setdefault(quote.article_id, []).append(quote)
+    day_counts: dict[tuple, int] = {}
+    for article_quotes in by_article_quotes.values():
+        for (speaker, label), n in speaker_counts(article_quotes).items():
+            key = (article_quotes[0].published_date, speaker, label)
+            day_counts[key] = day_counts.get(key, 0) + n
     excluded = frozenset(excluded_labels)
     by_article: dict[str, list[EntityMention]] = {}
     for mention in mentions:
@@ -351,7 +361,8 @@ def compute_rollups(
     for article_mentions in by_article.values():
         story = story_of.get(article_mentions[0].article_id)
         derived = article_rollups(article_mentions, excluded, story)
-        rows.extend(derived.article_entities)
+        article_quotes = by_article_quotes.get(article_mentions[0].article_id, ())
+        rows.extend(with_quote_counts(derived.article_entities, speaker_counts(article_quotes)))
         partition = partition_of(article_mentions[0].published_date)
         daily_fn.add_input(daily.setdefault(partition, {}), derived.daily)
         if partition not in pairs:
@@ -360,7 +371,11 @@ def compute_rollups(
         places_fn.add_input(places.setdefault(partition, {}), derived.places)
     return (
         sorted(rows),
-        [row for p in sorted(daily) for row in daily_fn.extract_output(daily[p])],
+        [
+            row._replace(quotes=day_counts.get((row.published_date, row.canonical, row.label), 0))
+            for p in sorted(daily)
+            for row in daily_fn.extract_output(daily[p])
+        ],
         [
             row
             for p in sorted(pairs)
@@ -413,7 +428,9 @@ class DeriveRollups(beam.PTransform):
         self._profile = profile
 
     def expand(self, inputs):
-        mentions, partitions, *stories = inputs  # stories: without it, one per article
+        # stories: without it, one per article; speakers: without them, no quotes are counted
+        mentions, partitions, *stories_and_speakers = inputs
+        stories, speakers = stories_and_speakers[:1], stories_and_speakers[1:]
         marked = partitions | "MarkTouched" >> beam.Map(mark_partition, self._touched_dir)
         side = [beam.pvalue.AsSingleton(s) for s in stories]
         derived = split_outputs(
@@ -422,13 +439,17 @@ class DeriveRollups(beam.PTransform):
             ),
             "article_entities", "daily", "pairs", "places",
         )  # fmt: skip
+        article_entities = derived.article_entities
+        daily = derived.daily | "CombineDaily" >> beam.CombinePerKey(
+            self._profile.combine(EntityDailyFn())
+        )
+        if speakers:
+            article_entities, daily = self._with_quotes(article_entities, daily, *speakers)
         return Outputs(
             {
                 "touched": marked,
-                "article_entities": derived.article_entities,
-                "entity_daily": derived.daily
-                | "CombineDaily" >> beam.CombinePerKey(self._profile.combine(EntityDailyFn()))
-                | "DailyRows" >> beam.Values(),
+                "article_entities": article_entities,
+                "entity_daily": daily | "DailyRows" >> beam.Values(),
                 "entity_pairs_daily": derived.pairs
                 | "CombinePairs" >> beam.CombinePerKey(self._profile.combine(EntityPairsDailyFn()))
                 | "PairRows" >> beam.Values(),
@@ -436,4 +457,59 @@ class DeriveRollups(beam.PTransform):
                 | "CombinePlaces" >> beam.CombinePerKey(self._profile.combine(PlaceDailyFn()))
                 | "PlaceRows" >> beam.Values(),
             }
+        )
+
+    def _with_quotes(self, article_entities, daily, article_speakers, speaker_days):
+        """The `quotes` column: each article's rows joined with its speakers' quotation counts
+        (the rows wait in the profile's hold), each partition's daily rows with its
+        `speaker_daily` rows."""
+        held = self._profile.hold(
+            article_entities, "HoldArticleEntities", lambda rows: rows[0].article_id
+        )
+        profile = self._profile
+        with_article_quotes = (
+            {"rows": held, "speakers": article_speakers}
+            | "JoinArticleSpeakers" >> beam.CoGroupByKey()
+            | "ArticleQuotes" >> beam.FlatMap(
+                lambda element: _article_quotes(element[1], profile)
+            )
+        )  # fmt: skip
+        with_daily_quotes = (
+            {"rows": daily, "speakers": speaker_days}
+            | "JoinSpeakerDays" >> beam.CoGroupByKey()
+            | "DailyQuotes" >> beam.FlatMap(_daily_quotes)
+        )
+        return with_article_quotes, with_daily_quotes
+
+
+def with_quote_counts(rows: Iterable, counts: dict[tuple[str, str], int]) -> Rows:
+    """Rollup rows (ArticleEntity or EntityDay) with `quotes` from (speaker, label) counts."""
+    return Rows(
+        row._replace(quotes=counts[key]) if (key := (row.canonical, row.label)) in counts else row
+        for row in rows
+    )
+
+
+def _article_quotes(grouped: dict, profile: RunnerProfile) -> Iterator[Rows]:
+    counts: dict[tuple[str, str], int] = {}
+    for part in grouped["speakers"]:
+        for key, n in part.items():
+            counts[key] = counts.get(key, 0) + n
+    for handle in grouped["rows"]:
+        yield with_quote_counts(profile.load(handle), counts)
+
+
+def _daily_quotes(element) -> Iterator[tuple[tuple[int, int], Rows]]:
+    partition, grouped = element
+    counts: dict[tuple[tuple, str, str], int] = {}
+    for days in grouped["speakers"]:
+        for day in days:
+            key = (day.published_date, day.speaker, day.speaker_label)
+            counts[key] = counts.get(key, 0) + day.quotations
+    for rows in grouped["rows"]:
+        yield partition, Rows(
+            row._replace(quotes=counts[key])
+            if (key := (row.published_date, row.canonical, row.label)) in counts
+            else row
+            for row in rows
         )

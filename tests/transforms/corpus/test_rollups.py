@@ -10,9 +10,11 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from schemas import ENTITIES, ENTITY_NAMES, ENTITY_PAIRS_DAILY, EntityMention, rows_of
+from schemas import ENTITIES, ENTITY_NAMES, ENTITY_PAIRS_DAILY, EntityMention, Quote, rows_of
 from transforms.corpus.names import ResolveCorpusNames, article_names
+from transforms.corpus.quotes import speaker_contributions, speaker_counts, speaker_days
 from transforms.corpus.rollups import DeriveRollups, compute_rollups
+from transforms.corpus.stories import StoryResult
 from transforms.io.write import write_table
 from transforms.runner import profile_for
 
@@ -106,3 +108,47 @@ def _pairs(story: str, *pairs: tuple) -> tuple[list, ...]:
         [a[1] for _, a, _, _ in pairs], [b[0] for _, _, b, _ in pairs],
         [b[1] for _, _, b, _ in pairs], [story] * len(pairs), [n for _, _, _, n in pairs],
     )  # fmt: skip
+
+
+def _q(article: str, speaker: str | None, date, start: int) -> Quote:
+    return Quote(article, "body", "direct", start, start + 5, "words", None, None, None, speaker,
+                 "GPE" if speaker else None, "say", 0, 0.1, date)  # fmt: skip
+
+
+QUOTES = [_q("n1", "oslo", JAN, 20), _q("n1", "oslo", JAN, 40), _q("n1", None, JAN, 60),
+          _q("n2", "oslo", FEB, 20), _q("n2", "bergen", FEB, 30)]  # fmt: skip
+
+
+def test_quotes_columns_count_what_each_entity_said(tmp_path):
+    """Each (article, entity) and (date, entity) counts the quotations whose speaker it is; a
+    speaker the article does not name as an entity ("bergen" in n2) adds to no row."""
+    expected = compute_rollups([m for ms in NEW for m in ms], ["DATE"], quotes=QUOTES)
+    assert [(r.article_id, r.canonical, r.quotes) for r in expected[0]] == [
+        ("n1", "norway", 0), ("n1", "oslo", 2), ("n2", "oslo", 1)
+    ]  # fmt: skip
+    assert [(r.published_date, r.canonical, r.quotes) for r in expected[1]] == [
+        (JAN, "norway", 0), (JAN, "oslo", 2), (FEB, "oslo", 1)
+    ]  # fmt: skip
+    by_article = {}
+    for q in QUOTES:
+        by_article.setdefault(q.article_id, []).append(q)
+    article_speakers = [(a, speaker_counts(qs)) for a, qs in by_article.items()]
+    days = speaker_days(
+        [rows for a, qs in by_article.items() for _, rows in speaker_contributions(qs, a)]
+    )
+    speaker_day_rows = [((d.published_date.year, d.published_date.month), [d]) for d in days]
+    profile = profile_for(PipelineOptions([]), str(tmp_path / "staging"))
+    with TestPipeline() as pipeline:
+        names = (
+            pipeline | "New" >> beam.Create(NEW),
+            pipeline | "Dropped" >> beam.Create([]),
+        ) | ResolveCorpusNames(None, profile=profile)
+        rollups = (
+            names.mentions, names.partitions,
+            pipeline | "Stories" >> beam.Create([StoryResult({"n1": "n1", "n2": "n2"}, [])]),
+            pipeline | "ArticleSpeakers" >> beam.Create(article_speakers),
+            pipeline | "SpeakerDays" >> beam.Create(speaker_day_rows),
+        ) | DeriveRollups(["DATE"], str(tmp_path / "touched"), profile=profile)  # fmt: skip
+        for index, name in enumerate(ROLLUP_NAMES[:2]):
+            rows = rollups[name] | f"Flat{name}" >> beam.FlatMap(_rows)
+            assert_that(rows, equal_to(expected[index]), label=f"Check{name}")
