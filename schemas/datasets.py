@@ -244,6 +244,8 @@ ENTITY_PAIRS_DAILY = Dataset(
             pa.field("articles", pa.int32(), nullable=False),
             pa.field("stories", pa.int32(), nullable=False),
             pa.field("sentences", pa.int32(), nullable=False),
+            pa.field("name_a", pa.string(), nullable=False),
+            pa.field("name_b", pa.string(), nullable=False),
         ]
     ),
 )

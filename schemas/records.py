@@ -192,6 +192,8 @@ class EntityPairDay(NamedTuple):
     articles: int  # articles that name both
     stories: int  # distinct stories among those articles
     sentences: int  # sentences that name both
+    name_a: str = ""  # the keys as people write them (`name` in `entity_daily`)
+    name_b: str = ""
 
 
 class InputFile(NamedTuple):

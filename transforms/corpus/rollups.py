@@ -58,9 +58,11 @@ DayKey = int  # a date's proleptic ordinal, or _UNDATED
 # order), story; the name is the key's (one per canonical), carried in the key.
 DailyContribution = tuple[tuple[DayKey, str, str, str], int, tuple[float, ...], str]
 # Every pair of the article's entities, as columns of one entry per pair: day, canonical_a,
-# label_a, canonical_b, label_b, the article's story, sentences naming both.
-PAIR_COLUMNS = ("day", "canonical_a", "label_a", "canonical_b", "label_b", "story", "sentences")
-PairContribution = tuple[list, list, list, list, list, list, list]
+# label_a, canonical_b, label_b, their names, the article's story, sentences naming both.
+PAIR_COLUMNS = ("day", "canonical_a", "label_a", "canonical_b", "label_b", "name_a", "name_b",
+                "story", "sentences")  # fmt: skip
+_PAIR_KEYS = 7  # the columns a pair's rows are grouped by (a name follows its key)
+PairContribution = tuple[list, list, list, list, list, list, list, list, list]
 
 
 # (day, place_id) -> (place columns, mentions, distinct scored sentence scores)
@@ -197,10 +199,11 @@ def _pair_contributions(
     if not pairs:
         return _no_pairs()
     firsts, seconds = zip(*pairs, strict=True)
-    name, label = operator.itemgetter(0), operator.itemgetter(1)
-    return ([day] * len(pairs), list(map(name, firsts)), list(map(label, firsts)),
-            list(map(name, seconds)), list(map(label, seconds)), [story] * len(pairs),
-            [shared.get(pair, 0) for pair in pairs])  # fmt: skip
+    key, label = operator.itemgetter(0), operator.itemgetter(1)
+    return ([day] * len(pairs), list(map(key, firsts)), list(map(label, firsts)),
+            list(map(key, seconds)), list(map(label, seconds)),
+            [by_entity[e][3] for e in firsts], [by_entity[e][3] for e in seconds],
+            [story] * len(pairs), [shared.get(pair, 0) for pair in pairs])  # fmt: skip
 
 
 def _spread(scores: list[float]) -> tuple[float | None, float | None]:
@@ -294,21 +297,22 @@ class EntityPairsDailyFn(beam.CombineFn):
         dataset; `schemas.rows_of` gives them)."""
         if not accumulator[0]:
             return ENTITY_PAIRS_DAILY.schema.empty_table()
-        keys = list(PAIR_COLUMNS[:5])
+        keys = list(PAIR_COLUMNS[:_PAIR_KEYS])
         counted = (
             pa.table(dict(zip(PAIR_COLUMNS, accumulator, strict=True)))
             .group_by(keys, use_threads=False)
             .aggregate([("story", "count"), ("story", "count_distinct"), ("sentences", "sum")])
-            .sort_by([(key, "ascending") for key in keys])
+            .sort_by([(key, "ascending") for key in keys[:5]])
         )
         days = counted["day"].to_numpy()
         undated = days == _UNDATED  # null, with 0 beneath as Arrow's builders write it
         published = pa.array(
             np.where(undated, 0, days - _EPOCH_ORDINAL).astype(np.int32), mask=undated
         ).cast(pa.date32())
-        columns = (published, *(counted[name] for name in keys[1:]), *(
+        columns = (published, *(counted[name] for name in keys[1:5]), *(
             counted[name].cast(pa.int32())
-            for name in ("story_count", "story_count_distinct", "sentences_sum")))  # fmt: skip
+            for name in ("story_count", "story_count_distinct", "sentences_sum")),
+            counted["name_a"], counted["name_b"])  # fmt: skip
         return pa.Table.from_arrays(list(columns), schema=ENTITY_PAIRS_DAILY.schema)
 
 

@@ -152,3 +152,12 @@ def test_quotes_columns_count_what_each_entity_said(tmp_path):
         for index, name in enumerate(ROLLUP_NAMES[:2]):
             rows = rollups[name] | f"Flat{name}" >> beam.FlatMap(_rows)
             assert_that(rows, equal_to(expected[index]), label=f"Check{name}")
+
+
+def test_pairs_carry_both_names_as_people_write_them():
+    named = {"oslo": "Oslo", "norway": "Norway"}
+    mentions = [m._replace(name=named[m.canonical]) for ms in NEW for m in ms]
+    pairs = compute_rollups(mentions, ["DATE"])[2]
+    assert [(p.canonical_a, p.name_a, p.canonical_b, p.name_b, p.articles) for p in pairs] == [
+        ("norway", "Norway", "oslo", "Oslo", 1)
+    ]
