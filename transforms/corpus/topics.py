@@ -34,6 +34,10 @@ Labels: class-based TF-IDF over the full keys (a key's stories in the topic time
 log(1 + mean keys per topic / its stories in all topics)), the 3 to 5 best keys found in at least
 2 of the topic's stories (a key inside a better one, or holding it, is left out), each shown as
 its most frequent surface form. The topic's top entities are named in most of its stories.
+
+Every article's topic is also written on its `articles` row (`LabelArticles`,
+transforms/corpus/articles.py): `DiscoverTopics` gives it `topic_of` and the published
+partitions in which an article's topic changed, which the run re-emits.
 """
 
 from __future__ import annotations
