@@ -6,8 +6,9 @@ same inputs and compares every dataset, row for row.
 Two scenarios run for each checkout: a full run over `data/raw` plus a generated corpus, and an
 incremental sequence over the same files (a first run on part of them, then new, edited and
 deleted files with --prune-deleted). Columns that differ by design between any two runs
-(`run_id`, `processed_at`) are left out; every other column is compared exactly, floats
-included (a float difference is reported with its size). The new code's incremental result is
+(`run_id`, `processed_at`) are left out, and so are columns only the new code writes (named
+on stderr); every other column is compared exactly, floats included (a float difference is
+reported with its size). The new code's incremental result is
 also compared with its own full run over the same final inputs. Exit code 1 on any difference.
 """
 
@@ -70,7 +71,12 @@ def compare(before: Path, after: Path) -> list[str]:
         if lost:
             problems.append(f"{name}: columns lost {sorted(lost)}")
             continue
-        new = new[old.columns]
+        added = sorted(set(new.columns) - set(old.columns))
+        if added:
+            print(f"{name}: new columns {added} (not compared)", file=sys.stderr)
+        # Rows paired by position: sorted again on the shared columns alone, so that a new
+        # column cannot reorder them.
+        new = new[old.columns].sort_values(list(old.columns)).reset_index(drop=True)
         if len(old) != len(new):
             problems.append(f"{name}: {len(old)} rows before, {len(new)} after")
             continue
