@@ -47,6 +47,7 @@ from schemas import (
     TOPIC_DAILY,
     TOPICS,
 )
+from transforms.corpus.articles import LabelArticles
 from transforms.corpus.dedupe import DropDuplicates
 from transforms.corpus.names import ResolveCorpusNames
 from transforms.corpus.quotes import ResolveQuoteSpeakers
@@ -74,8 +75,8 @@ def build_pipeline(
     pipeline: beam.Pipeline, config: JobConfig, run: GraphRun, profile: RunnerProfile
 ) -> None:
     """The graph: read -> parse -> dedupe -> tag -> group stories -> resolve names across the
-    corpus -> derive rollups, key the quotations' speakers, topics -> write eighteen datasets;
-    every error flows to `errors`. What the steps need of the runner they ask of `profile`
+    corpus -> derive rollups, key the quotations' speakers, topics -> give the articles their
+    story and topic -> write eighteen datasets; every error flows to `errors`. What the steps need of the runner they ask of `profile`
     (transforms/runner/profile.py)."""
     staging, previous = str(run.staging), str(run.previous) if run.previous else None
     raw = pipeline | "ReadRawFiles" >> ReadRawFiles(run.paths, run.run_id, config.max_file_bytes)
@@ -89,9 +90,8 @@ def build_pipeline(
     )  # fmt: skip
     tagged = unique.batches | "TagArticles" >> TagArticles(config.tagger(), run.run_id, profile)
     stories = (tagged.articles, published.dropped) | "GroupStories" >> GroupStories(
-        config.story_threshold, staging, previous, run.plan.drop_files, run.plan.renames,
-        profile=profile,
-    )  # fmt: skip
+        config.story_threshold, staging, previous, profile=profile
+    )
     names = (
         tagged.entities, published.dropped, stories.partitions
     ) | "ResolveCorpusNames" >> ResolveCorpusNames(previous, profile=profile)  # fmt: skip
@@ -110,10 +110,15 @@ def build_pipeline(
         previous, config.rollup_exclude_labels, profile=profile,
         earlier=None if previous else current_version(config.output),  # full runs keep topic ids
     )  # fmt: skip
+    articles = (
+        stories.held, stories.partitions, topics.partitions, stories.result, topics.topic_of
+    ) | "LabelArticles" >> LabelArticles(
+        previous, run.plan.drop_files, run.plan.renames, profile=profile
+    )  # fmt: skip
     errors = (raw.errors, parsed.errors, tagged.errors) | "MergeErrors" >> beam.Flatten()
     written = (
-        stories.articles | "WriteArticles" >> WriteDataset(ARTICLES, staging),
-        stories.republished | "WriteRepublishedArticles" >> WriteDataset(ARTICLES, staging),
+        articles.articles | "WriteArticles" >> WriteDataset(ARTICLES, staging),
+        articles.republished | "WriteRepublishedArticles" >> WriteDataset(ARTICLES, staging),
         names.mentions | "WriteEntities" >> WriteDataset(ENTITIES, staging, lists=True),
         errors | "WriteErrors" >> WriteDataset(ERRORS, staging),
         unique.duplicates | "WriteDuplicates" >> WriteDataset(DUPLICATES, staging),
@@ -138,7 +143,7 @@ def build_pipeline(
         topics.topic_daily | "WriteTopicDaily" >> WriteDataset(TOPIC_DAILY, staging, lists=True),
         rollups.touched,
         stories.marker,
-        stories.partitions | "MarkRestoried" >> beam.Map(mark_partition, f"{staging}/{RESTORIED}"),
+        articles.partitions | "MarkRestoried" >> beam.Map(mark_partition, f"{staging}/{RESTORIED}"),
     )
     _ = written | "AwaitWriters" >> AwaitWriters()
 

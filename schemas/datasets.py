@@ -77,6 +77,7 @@ ARTICLES = Dataset(
             pa.field("run_id", pa.string(), nullable=False),
             pa.field("processed_at", _UTC_TIMESTAMP, nullable=False),
             pa.field("story_id", pa.string(), nullable=False),
+            pa.field("topic_id", pa.string()),
         ]
     ),
 )

@@ -54,6 +54,7 @@ class Article(NamedTuple):
     run_id: str
     processed_at: dt.datetime
     story_id: str = ""  # the article_id that names its story (transforms/corpus/stories.py)
+    topic_id: str | None = None  # its story's topic; None: none (transforms/corpus/topics.py)
 
 
 class EntityMention(NamedTuple):

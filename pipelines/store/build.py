@@ -43,7 +43,7 @@ from transforms.io.write import MARKER, write_empty, write_table
 from transforms.runner.checkpoints import pause_point
 
 TOUCHED = "_touched"  # below a run's staging directory: the partitions whose rollups it made
-RESTORIED = "_restoried"  # ... the partitions whose articles it re-emitted (stories changed)
+RESTORIED = "_restoried"  # ... partitions whose articles it re-emitted (story or topic changed)
 _PATH_COLUMNS = ("source_path", "duplicate_of")
 
 
@@ -179,7 +179,7 @@ def carry_previous(previous: str, target: str, plan: Plan, staged: str) -> None:
     """The published rows this run keeps (the rollups are handled by `place_rollups`). The
     run re-emits every kept mention of the partitions it touched (with their corpus-level
     keys, transforms/corpus/names.py) and every kept article of the partitions whose stories
-    changed (transforms/corpus/stories.py), and every kept quotation of the partitions it
+    or topics changed (transforms/corpus/articles.py), and every kept quotation of the partitions it
     touched (transforms/corpus/quotes.py): those partitions are not carried."""
     drop = plan.drop_files
     dropped_ids = dropped_article_ids(previous, drop)

@@ -167,7 +167,9 @@ def test_compaction_merges_small_files_without_changing_rows(published_copy):
         (raw / f"new-{day}.txt").write_text(STORY.format(day=day))
         _run(raw, output)
     partition = output / "articles" / "year=2019" / "month=1"
-    assert len(list(partition.glob("*.parquet"))) == 4
+    # The third run gives 3 of its articles a topic (`bridge-number`), 2 of them published:
+    # their partition is re-emitted (one file) beside the new article's (#29).
+    assert len(list(partition.glob("*.parquet"))) == 2
     rows = snapshot(output)
     _run(raw, output, "--compact")
     assert len(list(partition.glob("*.parquet"))) == 1

@@ -52,3 +52,14 @@ def test_record_path_round_trips_through_file_of():
     assert record_path("feeds/batch.jsonl", 7) == "feeds/batch.jsonl#L7"
     assert file_of(record_path("feeds/batch.jsonl", 7)) == "feeds/batch.jsonl"
     assert ENTITIES.keys[0] == "article_id" and ERRORS.keys == ("source_path", "error_code")
+
+
+def test_articles_topic_id_is_the_last_column_nullable_and_defaults_to_none():
+    """Added after `story_id` (issue 29): every earlier column keeps its position."""
+    from schemas import Article
+
+    assert ARTICLES.schema.names[-2:] == ["story_id", "topic_id"]
+    assert ARTICLES.schema.field("topic_id").type == pa.string()
+    assert ARTICLES.schema.field("topic_id").nullable
+    assert ARTICLES.schema.names.index("story_id") == 25
+    assert Article._field_defaults["topic_id"] is None

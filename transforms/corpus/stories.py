@@ -18,9 +18,10 @@ What is kept between runs: `signatures` (each article's MinHash, date, title and
 article is matched against everything published without re-reading bodies), `story_pairs`
 (every candidate pair with exact Jaccard >= 0.5, so a changed threshold needs no bodies) and
 `stories` (recomputed as a whole by every run). A published article whose story changes (a
-new article joins or bridges its story, or a member is dropped) is rewritten: the run
-re-emits every published article of its partition with the new `story_id`, and touches the
-partition, so its entities and rollups are recomputed too.
+new article joins or bridges its story, or a member is dropped) is rewritten: its partition
+is one of `GroupStories`' `partitions`, whose published articles `LabelArticles`
+(transforms/corpus/articles.py) re-emits with the new `story_id`, and the partition is
+touched, so its entities and rollups are recomputed too.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ import numpy as np
 import pyarrow.parquet as pq
 import rensa
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.metrics import Metrics
 from apache_beam.pvalue import AsDict, AsSingleton
 
 from schemas import (
@@ -48,11 +48,10 @@ from schemas import (
     Signature,
     Story,
     StoryPair,
-    file_of,
     partition_dir,
     partition_of,
 )
-from transforms.io.published import published_files, repoint
+from transforms.io.published import published_files
 from transforms.io.write import write_marker
 from transforms.runner import Outputs, RunnerProfile
 
@@ -307,29 +306,6 @@ def _confirm(element) -> Iterator[StoryPair]:
                 yield StoryPair(a, b, similarity)
 
 
-class _RepublishArticlesFn(beam.DoFn):
-    """A partition whose stories changed -> its published articles this run keeps, with their
-    new `story_id` (renamed files re-pointed)."""
-
-    def __init__(self, previous: str, drop_files: frozenset[str], renames: dict[str, str]):
-        self._previous = previous
-        self._drop_files = drop_files
-        self._renames = renames
-        self._republished = Metrics.counter("newsbeam", "articles_republished")
-
-    def process(self, partition: Partition, result: StoryResult) -> Iterator[Article]:
-        pattern = FileSystems.join(self._previous, ARTICLES.name, partition_dir(partition))
-        for metadata in FileSystems.match([pattern + "*.parquet"])[0].metadata_list:
-            for row in _read_rows(metadata.path, ARTICLES):
-                if file_of(row["source_path"]) in self._drop_files:
-                    continue
-                row["source_path"] = repoint(row["source_path"], self._renames)
-                row["header_extra"] = tuple(row["header_extra"] or ())
-                row["story_id"] = result.story_of[row["article_id"]]
-                self._republished.inc()
-                yield Article(**row)
-
-
 def _changed_partitions(signatures: list[Signature], result: StoryResult, before: Mapping):
     for signature in signatures:
         if before.get(signature.article_id) != result.story_of[signature.article_id]:
@@ -344,11 +320,6 @@ def _wanted_body(held: tuple[str, object], wanted: Mapping, profile: RunnerProfi
     article_id, handle = held
     if article_id in wanted:
         yield article_id, profile.load(handle).body
-
-
-def _with_story(held: tuple[str, object], result: StoryResult, profile: RunnerProfile) -> Article:
-    article = profile.load(held[1])
-    return article._replace(story_id=result.story_of[article.article_id])
 
 
 def _write_marker(_, path: str) -> str:
@@ -422,23 +393,19 @@ class BandBucketsFn(beam.CombineFn):
 
 class GroupStories(beam.PTransform):
     """New articles (tagged) and `dropped` ((article_id, partition) of published articles this
-    run removes) -> `articles` (the new ones, with `story_id`), `republished` (published
-    articles re-emitted with a changed story in their partition: a second writer, so the
-    articles never wait together in a Flatten the local runner materializes),
-    `signatures` and `story_pairs` (this run's rows), `stories` (one list: every story),
-    `result` (a singleton StoryResult, for the rollups' story counts), `partitions` (published
-    partitions whose articles changed story) and `marker` (join it into the last step)."""
+    run removes) -> `held` (the new articles as (article_id, handle): they wait, in files on
+    the local runner, for their story and topic, `LabelArticles`), `signatures` and
+    `story_pairs` (this run's rows), `stories` (one list: every story), `result` (a singleton
+    StoryResult), `partitions` (published partitions whose articles changed story) and
+    `marker` (join it into the last step)."""
 
-    def __init__(self, threshold: float, staging: str, previous: str | None = None,
-                 drop_files: frozenset[str] = frozenset(), renames=None, *,
+    def __init__(self, threshold: float, staging: str, previous: str | None = None, *,
                  profile: RunnerProfile):  # fmt: skip
         super().__init__()
         self._threshold = threshold
         self._marker = FileSystems.join(staging, STORIES_MARKER)
         self._profile = profile
         self._previous = previous
-        self._drop_files = frozenset(drop_files)
-        self._renames = dict(renames or {})
         files = (lambda name: published_files(previous, name)) if previous else (lambda _: [])
         self._files = {d.name: files(d.name) for d in (SIGNATURES, STORY_PAIRS, STORIES)}
 
@@ -452,7 +419,7 @@ class GroupStories(beam.PTransform):
     def expand(self, inputs):
         new_articles, dropped = inputs
         new = new_articles | "Sign" >> beam.Map(signature_of)
-        # The articles wait for the corpus' stories (in files, on the local runner).
+        # The articles wait for the corpus' stories and topics (in files, on the local runner).
         held = self._profile.hold(new_articles, "HoldArticles", _article_id)
         # kept: lists of the published signatures this run keeps, one per file
         kept = self._kept(new_articles.pipeline, dropped) if self._previous else None
@@ -490,16 +457,12 @@ class GroupStories(beam.PTransform):
             | "GroupStories" >> beam.CombineGlobally(self._profile.combine(GroupStoriesFn()))
         )
         if kept is None:  # a full run: no published article can change story
-            changed = republished = new_articles.pipeline | "NothingPublished" >> beam.Create([])
+            changed = new_articles.pipeline | "NothingPublished" >> beam.Create([])
         else:
-            changed, republished = self._republished(kept, result)
-        with_story = self._profile.separate(held, "SeparateSetStory") | "SetStory" >> beam.Map(
-            _with_story, AsSingleton(result), self._profile
-        )
+            changed = self._changed(kept, result)
         return Outputs(
             {
-                "articles": with_story,
-                "republished": republished,
+                "held": held,
                 "signatures": new,
                 "story_pairs": new_pairs,
                 "stories": result | "StoryRows" >> beam.Map(lambda r: r.stories),
@@ -525,21 +488,16 @@ class GroupStories(beam.PTransform):
             new_pairs,
         ) | "AllPairs" >> beam.Flatten()
 
-    def _republished(self, kept, result):
-        """(partitions whose published articles changed story, those articles re-emitted)."""
+    def _changed(self, kept, result):
+        """The partitions whose published articles changed story."""
         before = self._published(
             kept.pipeline, STORIES, _read_stories, "Stories"
         ) | "StoriesBefore" >> beam.CombineGlobally(self._profile.combine(MergeDictsFn()))
-        changed = (
+        return (
             self._profile.separate(kept, "SeparateChanged")
             | "StoryChanged" >> beam.FlatMap(_changed_partitions, AsSingleton(result), AsSingleton(before))
             | "DistinctChanged" >> beam.Distinct()
         )  # fmt: skip
-        republished = changed | "Republish" >> beam.ParDo(
-            _RepublishArticlesFn(self._previous or "", self._drop_files, self._renames),
-            AsSingleton(result),
-        )
-        return changed, republished
 
     def _confirm(self, candidates, held, kept):
         """Candidate pairs -> StoryPair rows at exact Jaccard >= 0.5 (bodies of published

@@ -34,6 +34,10 @@ Labels: class-based TF-IDF over the full keys (a key's stories in the topic time
 log(1 + mean keys per topic / its stories in all topics)), the 3 to 5 best keys found in at least
 2 of the topic's stories (a key inside a better one, or holding it, is left out), each shown as
 its most frequent surface form. The topic's top entities are named in most of its stories.
+
+Every article's topic is also written on its `articles` row (`LabelArticles`,
+transforms/corpus/articles.py): `DiscoverTopics` gives it `topic_of` and the published
+partitions in which an article's topic changed, which the run re-emits.
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ from schemas import (
     Rows,
     Topic,
     TopicDay,
+    partition_of,
 )
 from transforms.io.published import published_files
 from transforms.runner import Outputs, RunnerProfile
@@ -98,6 +103,7 @@ class TopicResult(NamedTuple):
     topics: list[Topic]
     topic_daily: list[TopicDay]
     refitted: bool
+    changed: list[str]  # the published articles whose topic this run changed
 
 
 def features(keys: Iterable[tuple[str, str, int]]) -> list[str]:
@@ -415,12 +421,14 @@ def _spread(scores: list[float]) -> tuple[float | None, float | None]:
 
 
 def _result(by_id, article_ids, story_of, assignment, similarity, topics_rows, refitted):
-    article_rows = []
+    article_rows, changed = [], []
     daily: dict[tuple, list] = collections.defaultdict(list)
     for article_id in article_ids:
         doc = by_id[article_id]
         story = story_of.get(article_id, article_id)
         topic = assignment.get(story)
+        if doc.published and topic != doc.topic_id:
+            changed.append(article_id)
         article_rows.append(ArticleTopic(
             article_id, topic, similarity.get(story) if topic else None, story,
             doc.published_date, doc.sentiment_compound, doc.entities,
@@ -434,7 +442,7 @@ def _result(by_id, article_ids, story_of, assignment, similarity, topics_rows, r
     days.sort(key=lambda d: (d.published_date is None, d.published_date or dt.date.min,
                              d.topic_id))  # fmt: skip
     topics_rows.sort(key=lambda t: (-t.stories, t.topic_id))
-    return TopicResult(Rows(article_rows), Rows(topics_rows), Rows(days), refitted)
+    return TopicResult(Rows(article_rows), Rows(topics_rows), Rows(days), refitted, changed)
 
 
 # --- in the Beam graph ---
@@ -541,10 +549,21 @@ def _discover(docs_and_topics, story_result, full: bool) -> TopicResult:
     )
 
 
+def _topic_of(result: TopicResult) -> dict[str, str | None]:
+    return {row.article_id: row.topic_id for row in result.article_topics}
+
+
+def _changed_partitions(result: TopicResult) -> set[tuple[int, int]]:
+    changed = set(result.changed)
+    return {partition_of(row.published_date)
+            for row in result.article_topics if row.article_id in changed}  # fmt: skip
+
+
 class DiscoverTopics(beam.PTransform):
     """(tagged articles, their keyphrases and mentions, dropped published articles, the
     StoryResult) -> `article_topics`, `topics` and `topic_daily` (one list each, the whole
-    corpus)."""
+    corpus), `topic_of` (a singleton: article_id -> topic_id, for `articles.topic_id`) and
+    `partitions` (published partitions whose articles changed topic)."""
 
     def __init__(self, previous: str | None, exclude_labels: Iterable[str] = (), *,
                  earlier: str | None = None, profile: RunnerProfile):  # fmt: skip
@@ -598,5 +617,7 @@ class DiscoverTopics(beam.PTransform):
                 | "ArticleTopicRows" >> beam.Map(lambda r: r.article_topics),
                 "topics": result | "TopicRows" >> beam.Map(lambda r: r.topics),
                 "topic_daily": result | "TopicDayRows" >> beam.Map(lambda r: r.topic_daily),
+                "topic_of": result | "TopicOf" >> beam.Map(_topic_of),
+                "partitions": result | "TopicChanged" >> beam.FlatMap(_changed_partitions),
             }
         )
