@@ -183,3 +183,34 @@ def coverage_map(
         .project("equalEarth")
         .properties(width=WIDTH, height=400)
     )
+
+
+def topics_chart(frame: pd.DataFrame, unit: str) -> alt.Chart:
+    """Stories per period in each topic (`topic`: its short label)."""
+    return (
+        alt.Chart(frame, title=f"Stories per {unit} in the top topics")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("period:T", title=PERIOD_TITLES[unit]),
+            y=alt.Y("stories:Q", title="Stories", axis=_count_axis(frame.stories)),
+            color=alt.Color("topic:N", title="Topic", legend=alt.Legend(labelLimit=320)),
+            tooltip=["topic:N", alt.Tooltip("period:T", title=unit), "stories:Q", "articles:Q"],
+        )
+        .properties(width=WIDTH, height=260)
+    )
+
+
+def topic_sentiment_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Mean article tone in each topic (`topic`: its short label), with its 95% interval."""
+    base = alt.Chart(frame, title="Tone of the topics' articles").encode(
+        y=alt.Y("topic:N", sort=list(frame.topic), title=None, axis=alt.Axis(labelLimit=320))
+    )
+    rule = base.mark_rule().encode(
+        x=alt.X("low:Q", title="Mean VADER compound, 95% interval (unit: article)",
+                scale=alt.Scale(domain=[-1, 1])),
+        x2="high:Q",
+        opacity=alt.condition("datum.solid", alt.value(1.0), alt.value(0.3)),
+    )  # fmt: skip
+    point = _points(base, "x", ["topic:N", alt.Tooltip("mean:Q", format=".3f"),
+                                "scored_articles:Q", "stories:Q"])  # fmt: skip
+    return (rule + point).properties(width=WIDTH - 240, height=max(120, 20 * len(frame)))

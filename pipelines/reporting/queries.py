@@ -454,7 +454,7 @@ def topic_changes(out: Output, periods: Periods) -> pd.DataFrame:
     articles of that period), and the change; topics with neither left out."""
     if not out.has_topics:
         return pd.DataFrame()
-    frame = out.frame(f"""
+    frame = out.frame("""
         SELECT t.topic_id, any_value(p.label) AS label,
                count(DISTINCT a.story_id) FILTER (WHERE a.published_date >= $2) AS last,
                count(DISTINCT a.story_id) FILTER (WHERE a.published_date < $2) AS before
