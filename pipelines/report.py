@@ -214,8 +214,8 @@ def topic_file(topic_id: str) -> str:
     return re.sub(r"[^0-9A-Za-z_-]", "_", topic_id) + ".html"
 
 
-def _period_text(unit: str, first: dt.date, end: dt.date) -> str:
-    return f"{unit} {first:%Y-%m-%d} to {end - dt.timedelta(days=1):%Y-%m-%d}"
+def _dates(first: dt.date, end: dt.date) -> str:
+    return f"{first:%Y-%m-%d} to {end - dt.timedelta(days=1):%Y-%m-%d}"
 
 
 def topics_section(page: Page, out: queries.Output, unit: str, topic_dir: str) -> None:
@@ -257,8 +257,8 @@ def changes_section(page: Page, out: queries.Output, unit: str, topic_dir: str) 
     partial = (f" (the data end on {periods.last_date:%Y-%m-%d}: {periods.last_days} of its "
                f"{periods.full_days} days)") if periods.last_days < periods.full_days else ""  # fmt: skip
     parts.append(paragraph(
-        f"Stories per topic in the last {_period_text(unit, periods.last, periods.last_end)}"
-        f"{partial}, against the {_period_text(unit, periods.before, periods.last)}. A story "
+        f"Stories per topic in the last {unit}, {_dates(periods.last, periods.last_end)}"
+        f"{partial}, against the {unit} before, {_dates(periods.before, periods.last)}. A story "
         f"counts in each period it has an article in. Counts are shown, not ratios: where both "
         f"are under {queries.MIN_SUPPORT} stories the change is marked few and is easily "
         f"chance."))  # fmt: skip

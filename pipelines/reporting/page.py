@@ -95,7 +95,8 @@ class Page:
             f'<script type="text/javascript">{bundle}</script></head><body>'
             f"<header><h1>{html.escape(self.title)}</h1><p>{html.escape(self.subtitle)}</p></header>"
             f"<nav>{nav}</nav><main>{body}</main>"
-            f'<script type="text/javascript">{embed}</script></body></html>'
+            + (f'<script type="text/javascript">{embed}</script>' if self.charts else "")
+            + "</body></html>"
         )
 
     def write(self, path: Path, png_dir: Path | None = None) -> None:
