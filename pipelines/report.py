@@ -474,11 +474,11 @@ def _topic_page(out, topic, unit, back, articles, entities, places, tone) -> Pag
     parts.append(cards([("stories", f"{topic.stories:,}"), ("articles", f"{topic.articles:,}"),
                         ("first date", _day(topic.first_date)), ("last date", _day(topic.last_date)),
                         ("tone, 95% interval", _interval(topic))]))  # fmt: skip
+    named = ", ".join(topic.top_entities) if hasattr(topic.top_entities, "__len__") else ""  # null
     parts.append(paragraph(
         "Tone is the mean sentiment (VADER compound, −1 to +1) of the topic's articles with its "
         "95% interval (unit: an article): an average, never a verdict on one article. Top "
-        f"entities as the pipeline found them: {', '.join(topic.top_entities) or 'none'}.",
-        "note"))  # fmt: skip
+        f"entities as the pipeline found them: {named or 'none'}.", "note"))  # fmt: skip
     parts = page.section("articles", "Its articles")
     shown = len(articles)
     if shown < topic.articles:
