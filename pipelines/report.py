@@ -255,7 +255,8 @@ def changes_section(page: Page, out: queries.Output, unit: str, topic_dir: str) 
         parts.append(paragraph(f"No dated article in a topic in the last two {unit}s.", "empty"))
         return
     partial = (f" (the data end on {periods.last_date:%Y-%m-%d}: {periods.last_days} of its "
-               f"{periods.full_days} days)") if periods.last_days < periods.full_days else ""  # fmt: skip
+               f"{periods.full_days} days, so fewer stories are to be expected)"
+               if periods.last_days < periods.full_days else "")  # fmt: skip
     parts.append(paragraph(
         f"Stories per topic in the last {unit}, {_dates(periods.last, periods.last_end)}"
         f"{partial}, against the {unit} before, {_dates(periods.before, periods.last)}. A story "
@@ -276,9 +277,9 @@ def changes_section(page: Page, out: queries.Output, unit: str, topic_dir: str) 
     ):  # fmt: skip
         parts.append(f"<h3>{heading}</h3>")
         if rows.empty:
-            parts.append(paragraph(f"No topic has fewer stories in the {unit} before."
-                                   if heading == "Rising" else
-                                   f"No topic has fewer stories in the last {unit}.", "empty"))  # fmt: skip
+            than = "more" if heading == "Rising" else "fewer"
+            parts.append(paragraph(f"No topic has {than} stories in the last {unit} than in the "
+                                   f"{unit} before.", "empty"))  # fmt: skip
         else:
             parts.append(table(rows[columns].head(10), {"change": "{:+d}"},
                                links={"label": "page"}))  # fmt: skip
