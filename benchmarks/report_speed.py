@@ -4,8 +4,9 @@
 
 Writes the Parquet datasets directly with the project's schemas (no spaCy run): articles over
 two years, entity mentions drawn from a Zipf-like vocabulary, and the rollups derived from
-them with the pipeline's own combiners' shape; then builds the report in a subprocess and
-prints its wall time and peak RSS.
+them with the pipeline's own combiners' shape, ten keyphrases per article and 40 topics (#29);
+then builds the report (and its topic pages) in a subprocess and prints its wall time and peak
+RSS. `--data DIR` measures the report of an existing output instead (e.g. a real run).
 """
 
 from __future__ import annotations
@@ -28,10 +29,13 @@ import pyarrow.parquet as pq
 from schemas import (
     ALL_DATASETS,
     ARTICLE_ENTITIES,
+    ARTICLE_TOPICS,
     ARTICLES,
     ENTITIES,
     ENTITY_DAILY,
     ENTITY_PAIRS_DAILY,
+    KEYPHRASES,
+    TOPICS,
 )
 
 LABELS = np.array(["PERSON", "ORG", "GPE", "NORP", "DATE"])
@@ -39,12 +43,19 @@ NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def _cast(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """`table` in `schema`'s layout; a missing column is null, or when it may not be: the
+    entity key for `name`, else an empty string or 0 (columns added after this benchmark)."""
     columns = {}
     for field in schema:
         if field.name in table.column_names:
             columns[field.name] = table[field.name].cast(field.type)
-        else:
+        elif field.nullable:
             columns[field.name] = pa.nulls(table.num_rows, field.type)
+        elif field.name == "name" and "canonical" in table.column_names:
+            columns[field.name] = table["canonical"]
+        else:
+            blank = "" if pa.types.is_string(field.type) else 0
+            columns[field.name] = pa.array([blank] * table.num_rows, field.type)
     return pa.table(columns, schema=schema)
 
 
@@ -65,7 +76,7 @@ def build_output(root: Path, articles: int, mentions: int, seed: int = 7) -> Non
     article_dates = start + rng.integers(0, 730, articles).astype("timedelta64[D]")
     ids = np.array([f"{i:032x}" for i in range(articles)])
     table = pa.table({
-        "article_id": ids, "source_path": np.char.add("raw/", ids),
+        "article_id": ids, "story_id": ids, "source_path": np.char.add("raw/", ids),
         "title": np.char.add("Story ", ids), "published_date": article_dates,
         "source_name": np.array([f"Source {i}" for i in range(20)])[rng.integers(0, 20, articles)],
         "language": np.where(rng.random(articles) < 0.97, "en", "de"),
@@ -95,6 +106,7 @@ def build_output(root: Path, articles: int, mentions: int, seed: int = 7) -> Non
     })  # fmt: skip
     _write_partitioned(root, ENTITIES.name, _cast(mention_table, ENTITIES.schema), dates)
     _write_rollups(root, mention_table, dates)
+    _write_topics(root, rng, ids, article_dates, table["sentiment_compound"])
     for name, dataset in ALL_DATASETS.items():
         if not (root / name).exists():
             (root / name).mkdir()
@@ -139,12 +151,44 @@ def _write_rollups(root: Path, mentions: pa.Table, dates: np.ndarray) -> None:
     for day in np.unique(dates)[::3]:
         for i in rng.integers(0, len(names) - 1, 50):
             j = int(rng.integers(i + 1, len(names)))
+            articles = int(rng.integers(1, 30))  # one story each: no copies here
             pairs.append({"published_date": day.astype(dt.date), "canonical_a": names[i],
                           "label_a": labels[i], "canonical_b": names[j], "label_b": labels[j],
-                          "articles": int(rng.integers(1, 30)), "sentences": int(rng.integers(0, 9))})  # fmt: skip
+                          "articles": articles, "stories": articles,
+                          "sentences": int(rng.integers(0, 9))})  # fmt: skip
     pair_table = pa.Table.from_pylist(pairs, schema=ENTITY_PAIRS_DAILY.schema)
     _write_partitioned(root, ENTITY_PAIRS_DAILY.name, pair_table,
                        pair_table["published_date"].to_numpy())  # fmt: skip
+
+
+def _write_topics(root: Path, rng, ids, dates, sentiment, topics: int = 40, per_article: int = 10):
+    """Keyphrases (Zipf-like keys, `per_article` each), one topic per article for 80% of them
+    (the rest none), and the topics, as the report reads them (not the pipeline's fit)."""
+    articles = len(ids)
+    owner = np.repeat(np.arange(articles), per_article)
+    key = np.array([f"phrase {i}" for i in range(50_000)])[
+        np.minimum(rng.zipf(1.2, len(owner)) - 1, 49_999)]  # fmt: skip
+    keyphrases = pa.table({
+        "article_id": ids[owner], "rank": np.tile(np.arange(1, per_article + 1), articles),
+        "phrase": key, "key": key, "score": rng.random(len(owner)) * 10,
+        "count": rng.integers(1, 5, len(owner)), "published_date": dates[owner],
+    })  # fmt: skip
+    _write_partitioned(root, KEYPHRASES.name, _cast(keyphrases, KEYPHRASES.schema), dates[owner])
+    topic = rng.integers(0, topics, articles)
+    topic_ids = np.array([f"topic-{i}" for i in range(topics)])
+    assigned = pa.table({
+        "article_id": ids, "topic_id": pa.array(topic_ids[topic], mask=rng.random(articles) < 0.2),
+        "similarity": rng.random(articles), "story_id": ids, "published_date": dates,
+        "sentiment_compound": sentiment,
+    })  # fmt: skip
+    for name, table in ((ARTICLE_TOPICS.name, _cast(assigned, ARTICLE_TOPICS.schema)), (
+        TOPICS.name, pa.Table.from_pylist([
+            {"topic_id": t, "label": f"{t} a, {t} b, {t} c", "phrases": [f"{t} a", f"{t} b", f"{t} c"],
+             "articles": int((topic == i).sum()), "stories": int((topic == i).sum()),
+             "top_entities": ["entity 1"], "terms": [], "weights": []}
+            for i, t in enumerate(topic_ids)], schema=TOPICS.schema))):  # fmt: skip
+        (root / name).mkdir()
+        pq.write_table(table, root / name / "part-0.parquet")
 
 
 def measure(data: Path, out: Path) -> dict:
@@ -169,17 +213,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--mentions", type=int, default=4_000_000)
     parser.add_argument("--keep", type=Path, help="build the output here and keep it")
+    parser.add_argument("--data", type=Path, help="measure the report of this existing output")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
-        data = args.keep or Path(scratch) / "out"
+        data = args.data or args.keep or Path(scratch) / "out"
         if not (data / "_current").exists():
             started = time.perf_counter()
             build_output(data, args.articles, args.mentions)
             print(
                 f"built the synthetic output in {time.perf_counter() - started:.1f} s", flush=True
             )
-        print(json.dumps({"articles": args.articles, "mentions": args.mentions,
-                          **measure(data, Path(scratch) / "report.html")}))  # fmt: skip
+        sizes = ({"data": str(args.data)} if args.data
+                 else {"articles": args.articles, "mentions": args.mentions})  # fmt: skip
+        print(json.dumps({**sizes, **measure(data, Path(scratch) / "report.html")}))
 
 
 if __name__ == "__main__":

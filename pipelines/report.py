@@ -2,11 +2,14 @@
 
     python -m pipelines.report --data data/out --out report.html
     python -m pipelines.report --data data/out --out merkel.html --entity "angela merkel"
+    python -m pipelines.report --data data/out --out rates.html --topic interest-rate
     python -m pipelines.report --data s3://bucket/out --out report.html --s3_endpoint_url ...
 
 Options: --since/--until DATE (ISO), --top N entities per label, --entity NAME (a page about
-one canonical entity), --png-dir DIR (every chart also as a PNG). Exit code 2 with one line
-for a bad command line or a --data that is not a newsbeam output.
+one canonical entity), --topic ID (a page about one topic), --png-dir DIR (every chart also as a
+PNG). The report also writes a page per topic into <out stem>-topics/ beside it, linked from its
+Topics section. Exit code 2 with one line for a bad command line or a --data that is not a
+newsbeam output.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import atexit
 import datetime as dt
 import html
 import json
+import re
 import shutil
 import sys
 import tempfile
@@ -32,6 +36,7 @@ from schemas import ALL_DATASETS
 
 EXIT_USAGE = 2
 TOP_LABELS = ("PERSON", "ORG", "GPE", "NORP", "LOC", "EVENT")
+ARTICLES_PER_TOPIC = 100  # on a topic's page, its latest
 
 
 class UsageError(ValueError):
@@ -60,6 +65,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--until", type=_date, help="last published date (ISO)")
     parser.add_argument("--top", type=int, default=10, help="entities per label (default 10)")
     parser.add_argument("--entity", help="a canonical entity name: a page about it alone")
+    parser.add_argument("--topic", help="a topic_id: a page about that topic alone")
     parser.add_argument("--png-dir", type=Path, help="also write every chart as a PNG here")
     args, beam_args = parser.parse_known_args(argv)
     if is_url(args.data):
@@ -198,6 +204,104 @@ def quotes_section(page: Page, out: queries.Output, top: int) -> None:
     parts.append(table(shown, {"mean": "{:+.3f}", "low": "{:+.3f}", "high": "{:+.3f}"}))
 
 
+def _short_label(phrases) -> str:
+    """A topic's first three label phrases: enough to tell it apart in a legend."""
+    return ", ".join(list(phrases)[:3])
+
+
+def topic_file(topic_id: str) -> str:
+    """The file name of a topic's page (ids are slugs; anything else is replaced)."""
+    return re.sub(r"[^0-9A-Za-z_-]", "_", topic_id) + ".html"
+
+
+def _dates(first: dt.date, end: dt.date) -> str:
+    return f"{first:%Y-%m-%d} to {end - dt.timedelta(days=1):%Y-%m-%d}"
+
+
+def topics_section(page: Page, out: queries.Output, unit: str, topic_dir: str) -> None:
+    parts = page.section("topics", "Topics")
+    topics = queries.top_topics(out)
+    if topics.empty:
+        parts.append(paragraph("No topics in this range: no group of at least 3 stories on "
+                               "one subject (docs/output.md, Keyphrases and topics).", "empty"))  # fmt: skip
+        return
+    parts.append(paragraph(
+        "Groups of stories about one subject, found from the articles' keyphrases "
+        "(docs/output.md). Ranked by the stories in this range (a republished copy counts "
+        "once); the label is the topic's most characteristic phrases; tone is the mean "
+        "sentiment of its articles, with its 95% interval (unit: an article). Each topic links "
+        "to its page."))  # fmt: skip
+    topics = topics.assign(topic=topics.phrases.map(_short_label),
+                           page=[f"{topic_dir}/{topic_file(t)}" for t in topics.topic_id])  # fmt: skip
+    shown = topics[["label", "page", "topic_id", "stories", "articles", "first_date", "last_date",
+                    "mean", "low", "high"]]  # fmt: skip
+    parts.append(table(shown, {"mean": "{:+.3f}", "low": "{:+.3f}", "high": "{:+.3f}"},
+                       links={"label": "page"}))  # fmt: skip
+    period = queries.topic_unit(unit)
+    leaders = topics.head(8)
+    timelines = queries.topic_timelines(out, period, list(leaders.topic_id))
+    if not timelines.empty:
+        named = timelines.merge(leaders[["topic_id", "topic"]], on="topic_id")
+        page.chart(parts, "topics", charts.topics_chart(named, period))
+    page.chart(parts, "topic-tone", charts.topic_sentiment_chart(topics.head(20)))
+    changes_section(page, out, period, topic_dir)
+
+
+def changes_section(page: Page, out: queries.Output, unit: str, topic_dir: str) -> None:
+    parts = page.section("topic-changes", f"Rising and falling topics: the last {unit}")
+    periods = queries.last_periods(out, unit)
+    changes = queries.topic_changes(out, periods) if periods else pd.DataFrame()
+    if periods is None or changes.empty:
+        parts.append(paragraph(f"No dated article in a topic in the last two {unit}s.", "empty"))
+        return
+    partial = (f" (the data end on {periods.last_date:%Y-%m-%d}: {periods.last_days} of its "
+               f"{periods.full_days} days, so fewer stories are to be expected)"
+               if periods.last_days < periods.full_days else "")  # fmt: skip
+    parts.append(paragraph(
+        f"Stories per topic in the last {unit}, {_dates(periods.last, periods.last_end)}"
+        f"{partial}, against the {unit} before, {_dates(periods.before, periods.last)}. A story "
+        f"counts in each period it has an article in. Counts are shown, not ratios: where both "
+        f"are under {queries.MIN_SUPPORT} stories the change is marked few and is easily "
+        f"chance."))  # fmt: skip
+    changes = changes.assign(
+        note=["few stories" if max(a, b) < queries.MIN_SUPPORT else ""
+              for a, b in zip(changes["last"], changes["before"], strict=True)],
+        page=[f"{topic_dir}/{topic_file(t)}" for t in changes.topic_id],
+    ).rename(columns={"last": f"stories last {unit}", "before": f"stories {unit} before"})  # fmt: skip
+    columns = ["label", "page", f"stories last {unit}", f"stories {unit} before", "change", "note"]
+    for heading, rows in (
+        ("Rising", changes[changes.change > 0].sort_values(
+            ["change", f"stories last {unit}", "topic_id"], ascending=[False, False, True])),
+        ("Falling", changes[changes.change < 0].sort_values(
+            ["change", f"stories {unit} before", "topic_id"], ascending=[True, False, True])),
+    ):  # fmt: skip
+        parts.append(f"<h3>{heading}</h3>")
+        if rows.empty:
+            than = "more" if heading == "Rising" else "fewer"
+            parts.append(paragraph(f"No topic has {than} stories in the last {unit} than in the "
+                                   f"{unit} before.", "empty"))  # fmt: skip
+        else:
+            parts.append(table(rows[columns].head(10), {"change": "{:+d}"},
+                               links={"label": "page"}))  # fmt: skip
+
+
+def keyphrases_section(page: Page, out: queries.Output) -> None:
+    parts = page.section("keyphrases", "Top keyphrases of the last month")
+    periods = queries.last_periods(out, "month")
+    phrases = (queries.top_keyphrases(out, periods.last, periods.last_end) if periods
+               else pd.DataFrame())  # fmt: skip
+    if phrases.empty:
+        parts.append(paragraph("No keyphrases in the last month of this range.", "empty"))
+        return
+    partial = (f" (the data end on {periods.last_date:%Y-%m-%d})"
+               if periods.last_days < periods.full_days else "")  # fmt: skip
+    parts.append(paragraph(
+        f"The phrases used by most stories published in {periods.last:%B %Y}{partial}, then by "
+        "articles and occurrences; each key (lower case, nouns in the singular) is shown in "
+        "its most frequent form."))  # fmt: skip
+    parts.append(table(phrases[["phrase", "stories", "articles", "occurrences"]]))
+
+
 def map_section(page: Page, out: queries.Output) -> None:
     parts = page.section("places", "Where the news happens")
     countries = queries.places_by_country(out)
@@ -247,7 +351,8 @@ def quality_section(page: Page, out: queries.Output, summary: dict) -> None:
     parts.append(table(queries.run_history(out.scope.data), {"seconds": "{:,.1f}"}))
 
 
-def corpus_report(out: queries.Output, top: int) -> Page:
+def corpus_report(out: queries.Output, top: int, topic_dir: str = "report-topics") -> Page:
+    """The report; topics link to their pages in `topic_dir` (relative to the report)."""
     summary = queries.overview(out)
     scope = out.scope
     span = " to ".join(str(d) for d in (scope.since, scope.until) if d) or "all dates"
@@ -261,6 +366,8 @@ def corpus_report(out: queries.Output, top: int) -> Page:
     time_sections(page, out, unit)
     entity_sections(page, out, unit, top)
     quotes_section(page, out, top)
+    topics_section(page, out, unit, topic_dir)
+    keyphrases_section(page, out)
     map_section(page, out)
     quality_section(page, out, summary)
     return page
@@ -301,7 +408,7 @@ def entity_report(out: queries.Output, name: str) -> Page:
     partners.append(table(queries.entity_partners(out, name)))
     quotes = page.section("sentences", "Most positive and most negative sentences")
     for row in queries.entity_sentences(out, name).itertuples():
-        link = row.url or ("file://" + row.source_path.split("#L")[0])
+        link = _article_link(row)
         quotes.append(
             f"<p><b>{html.escape(row.side)}</b> ({row.score:+.3f}) · "
             f'<a href="{html.escape(link)}">{html.escape(row.title or row.source_path)}</a> '
@@ -312,7 +419,7 @@ def entity_report(out: queries.Output, name: str) -> Page:
     if not said.empty:
         parts = page.section("said", f"What {name} said")
         for row in said.itertuples():
-            link = row.url or ("file://" + row.source_path.split("#L")[0])
+            link = _article_link(row)
             score = "" if pd.isna(row.score) else f" ({row.score:+.3f})"
             parts.append(
                 f'<p><a href="{html.escape(link)}">{html.escape(row.title or row.source_path)}'
@@ -322,6 +429,92 @@ def entity_report(out: queries.Output, name: str) -> Page:
     return page
 
 
+def _article_link(row) -> str:
+    return row.url or ("file://" + row.source_path.split("#L")[0])
+
+
+def topic_pages(
+    out: queries.Output, topic_ids: list[str] | None = None, back: str | None = None
+) -> dict[str, Page]:
+    """A page per topic (all of them, or `topic_ids`), by file name: its label, tone, articles,
+    entities and places. Tables only, so a page is a few KB (no Vega). `back`: the report
+    the pages link back to, from their directory."""
+    topics = queries.top_topics(out, topic_ids)
+    if topics.empty:
+        return {}
+    summary = queries.overview(out)
+    unit = queries.topic_unit(queries.granularity(summary["first_date"], summary["last_date"]))
+    ids = list(topics.topic_id)
+    by_topic = {name: dict(tuple(frame.groupby("topic_id"))) for name, frame in (
+        ("articles", queries.topic_articles(out, ids, ARTICLES_PER_TOPIC)),
+        ("entities", queries.topic_entities(out, ids)),
+        ("places", queries.topic_places(out, ids)),
+        ("tone", queries.topic_tone(out, unit, ids)),
+    )}  # fmt: skip
+    pages = {}
+    for topic in topics.itertuples():
+        parts = [by_topic[name].get(topic.topic_id, pd.DataFrame())
+                 for name in ("articles", "entities", "places", "tone")]  # fmt: skip
+        pages[topic_file(topic.topic_id)] = _topic_page(out, topic, unit, back, *parts)
+    return pages
+
+
+def _interval(row) -> str:
+    if pd.isna(row.mean):
+        return "no scored article"
+    if pd.isna(row.low):
+        return f"{row.mean:+.3f}"
+    return f"{row.mean:+.3f} [{row.low:+.3f}, {row.high:+.3f}]"
+
+
+def _topic_page(out, topic, unit, back, articles, entities, places, tone) -> Page:
+    page = Page(f"newsbeam topic: {topic.label}", f"{out.scope.data} · topic {topic.topic_id}")
+    parts = page.section("topic", f"“{topic.label}”")
+    if back:
+        parts.append(f'<p><a href="../{html.escape(back)}#topics">Back to the report</a></p>')
+    parts.append(cards([("stories", f"{topic.stories:,}"), ("articles", f"{topic.articles:,}"),
+                        ("first date", _day(topic.first_date)), ("last date", _day(topic.last_date)),
+                        ("tone, 95% interval", _interval(topic))]))  # fmt: skip
+    named = ", ".join(topic.top_entities) if hasattr(topic.top_entities, "__len__") else ""  # null
+    parts.append(paragraph(
+        "Tone is the mean sentiment (VADER compound, −1 to +1) of the topic's articles with its "
+        "95% interval (unit: an article): an average, never a verdict on one article. Top "
+        f"entities as the pipeline found them: {named or 'none'}.", "note"))  # fmt: skip
+    parts = page.section("articles", "Its articles")
+    shown = len(articles)
+    if shown < topic.articles:
+        parts.append(paragraph(f"The {shown} latest of its {topic.articles} articles."))
+    parts.append("<ul>" + "".join(
+        f'<li><a href="{html.escape(_article_link(row))}">'
+        f"{html.escape(row.title or row.source_path)}</a> ({_day(row.published_date)}"
+        + (f", {html.escape(row.source_name)}" if row.source_name else "")
+        + ("" if pd.isna(row.score) else f", tone {row.score:+.3f}") + ")</li>"
+        for row in articles.itertuples()) + "</ul>")  # fmt: skip
+    page.section("entities", "Top entities").append(table(
+        entities[["name", "label", "stories", "articles", "mentions"]] if not entities.empty
+        else entities))  # fmt: skip
+    page.section("places", "Places").append(table(
+        places[["place", "country", "kind", "stories", "mentions"]] if not places.empty
+        else places))  # fmt: skip
+    parts = page.section("tone", f"Stories and tone per {unit}")
+    parts.append(table(
+        tone[["period", "stories", "articles", "scored_articles", "mean", "low", "high"]]
+        if not tone.empty else tone, {"mean": "{:+.3f}", "low": "{:+.3f}", "high": "{:+.3f}"}))  # fmt: skip
+    return page
+
+
+def _write_topic_pages(out: queries.Output, report: Path, directory: Path) -> int:
+    """Every topic's page into `directory`, and pages left there by an earlier report removed."""
+    pages = topic_pages(out, back=report.name)
+    if directory.is_dir():
+        for stale in directory.glob("*.html"):
+            if stale.name not in pages:
+                stale.unlink()
+    for name, page in pages.items():
+        page.write(directory / name)
+    return len(pages)
+
+
 def run(argv: list[str] | None = None) -> int:
     try:
         args = parse_args(argv)
@@ -329,11 +522,27 @@ def run(argv: list[str] | None = None) -> int:
         print(f"newsbeam-report: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     out = queries.Output(queries.Scope(args.data, args.since, args.until))
-    page = entity_report(out, args.entity) if args.entity else corpus_report(out, args.top)
+    topic_dir, written = f"{args.out.stem}-topics", ""
+    if args.entity:
+        page = entity_report(out, args.entity)
+    elif args.topic:
+        page = topic_pages(out, [args.topic]).get(topic_file(args.topic)) or _no_topic(out, args.topic)
+    else:
+        page = corpus_report(out, args.top, topic_dir)
+        pages = _write_topic_pages(out, args.out, args.out.parent / topic_dir)
+        written = f", {pages} topic pages in {args.out.parent / topic_dir}" if pages else ""
     page.write(args.out, args.png_dir)
     print(f"wrote {args.out} ({len(page.charts)} charts"
-          + (f", PNGs in {args.png_dir}" if args.png_dir else "") + ")")  # fmt: skip
+          + (f", PNGs in {args.png_dir}" if args.png_dir else "") + written + ")")  # fmt: skip
     return 0
+
+
+def _no_topic(out: queries.Output, topic_id: str) -> Page:
+    page = Page(f"newsbeam topic: {topic_id}", f"{out.scope.data} · one topic")
+    page.section("topic", topic_id).append(paragraph(
+        f"No article of topic {topic_id!r} in this range (ids are the topics dataset's "
+        "topic_id, as in the report's Topics section).", "empty"))  # fmt: skip
+    return page
 
 
 def main() -> None:

@@ -183,3 +183,42 @@ def coverage_map(
         .project("equalEarth")
         .properties(width=WIDTH, height=400)
     )
+
+
+def topics_chart(frame: pd.DataFrame, unit: str) -> alt.Chart:
+    """Stories per period in each topic (`topic`: its short label); a period without stories
+    is drawn at 0, not bridged by the line."""
+    periods = pd.date_range(frame.period.min(), frame.period.max(),
+                            freq={"week": "W-MON", "month": "MS"}.get(unit, "D"))  # fmt: skip
+    grid = pd.MultiIndex.from_product([periods, frame.topic.unique()], names=["period", "topic"])
+    frame = (frame.assign(period=pd.to_datetime(frame.period)).groupby(["period", "topic"])
+             [["stories", "articles"]].sum().reindex(grid, fill_value=0).reset_index())  # fmt: skip
+    # the periods as labels: a temporal axis would tick on Sundays, or on days
+    frame["start"] = frame.period.dt.strftime("%Y-%m" if unit == "month" else "%Y-%m-%d")
+    return (
+        alt.Chart(frame, title=f"Stories per {unit} in the top topics")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("start:O", title=PERIOD_TITLES[unit], axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("stories:Q", title="Stories", axis=_count_axis(frame.stories)),
+            color=alt.Color("topic:N", title="Topic", legend=alt.Legend(labelLimit=320)),
+            tooltip=["topic:N", alt.Tooltip("start:O", title=unit), "stories:Q", "articles:Q"],
+        )
+        .properties(width=WIDTH, height=260)
+    )
+
+
+def topic_sentiment_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Mean article tone in each topic (`topic`: its short label), with its 95% interval."""
+    base = alt.Chart(frame, title="Tone of the topics' articles").encode(
+        y=alt.Y("topic:N", sort=list(frame.topic), title=None, axis=alt.Axis(labelLimit=320))
+    )
+    rule = base.mark_rule().encode(
+        x=alt.X("low:Q", title="Mean VADER compound, 95% interval (unit: article)",
+                scale=alt.Scale(domain=[-1, 1])),
+        x2="high:Q",
+        opacity=alt.condition("datum.solid", alt.value(1.0), alt.value(0.3)),
+    )  # fmt: skip
+    point = _points(base, "x", ["topic:N", alt.Tooltip("mean:Q", format=".3f"),
+                                "scored_articles:Q", "stories:Q"])  # fmt: skip
+    return (rule + point).properties(width=WIDTH - 240, height=max(120, 20 * len(frame)))

@@ -76,7 +76,7 @@ class Page:
         parts.append(f'<div class="chart" id="chart-{name}"></div>')
 
     def render(self) -> str:
-        bundle = vega_embed_bundle()
+        bundle = vega_embed_bundle() if self.charts else ""  # a page of tables needs no Vega
         nav = "".join(f'<a href="#{a}">{html.escape(h)}</a>' for a, h, _ in self.sections)
         body = "".join(
             f'<section id="{a}"><h2>{html.escape(h)}</h2>{"".join(parts)}</section>'
@@ -95,7 +95,8 @@ class Page:
             f'<script type="text/javascript">{bundle}</script></head><body>'
             f"<header><h1>{html.escape(self.title)}</h1><p>{html.escape(self.subtitle)}</p></header>"
             f"<nav>{nav}</nav><main>{body}</main>"
-            f'<script type="text/javascript">{embed}</script></body></html>'
+            + (f'<script type="text/javascript">{embed}</script>' if self.charts else "")
+            + "</body></html>"
         )
 
     def write(self, path: Path, png_dir: Path | None = None) -> None:
@@ -119,24 +120,27 @@ def cards(items: list[tuple[str, str]]) -> str:
     )
 
 
-def table(frame: pd.DataFrame, formats: dict[str, str] | None = None) -> str:
-    """A small HTML table; numbers right-aligned and formatted."""
+def table(
+    frame: pd.DataFrame, formats: dict[str, str] | None = None, links: dict[str, str] | None = None
+) -> str:
+    """A small HTML table; numbers right-aligned and formatted. `links` maps a shown column to
+    a column of `frame` (not shown) holding the address its cells link to."""
     if frame.empty:
         return '<p class="empty">Nothing to show.</p>'
-    formats = formats or {}
-    numeric = {c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])}
+    formats, links = formats or {}, links or {}
+    shown = [c for c in frame.columns if c not in links.values()]
+    numeric = {c for c in shown if pd.api.types.is_numeric_dtype(frame[c])}
     head = "".join(
-        f'<th class="{"num" if c in numeric else ""}">{html.escape(str(c))}</th>'
-        for c in frame.columns
+        f'<th class="{"num" if c in numeric else ""}">{html.escape(str(c))}</th>' for c in shown
     )
     rows = []
     for _, row in frame.iterrows():
         cells = []
-        for column in frame.columns:
-            text = _cell(row[column], formats.get(column), column in numeric)
-            cells.append(
-                f'<td class="{"num" if column in numeric else ""}">{html.escape(text)}</td>'
-            )
+        for column in shown:
+            text = html.escape(_cell(row[column], formats.get(column), column in numeric))
+            if column in links:
+                text = f'<a href="{html.escape(row[links[column]])}">{text}</a>'
+            cells.append(f'<td class="{"num" if column in numeric else ""}">{text}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 

@@ -49,10 +49,21 @@ class Output:
         self.has_quotes = any((scope.data / "quotes").glob("**/*.parquet"))
         if self.has_quotes:  # an output written before quotations has none
             self._view("quotes")
+        # outputs written before #29 have none; article_topics and topics are not
+        # partitioned (a date range applies through the articles they are joined with)
+        self.has_topics = all(any((scope.data / name).glob("**/*.parquet"))
+                              for name in ("article_topics", "topics"))  # fmt: skip
+        if self.has_topics:
+            for name in ("article_topics", "topics"):
+                self._view(name, dated=False)
+        self.has_keyphrases = any((scope.data / "keyphrases").glob("**/*.parquet"))
+        if self.has_keyphrases:
+            self._view("keyphrases")
 
-    def _view(self, name: str) -> None:
+    def _view(self, name: str, dated: bool = True) -> None:
         pattern = str(self.scope.data / name / "**" / "*.parquet")
-        where = self._range_filter() if name not in ("errors", "duplicates") else "true"
+        dated = dated and name not in ("errors", "duplicates")
+        where = self._range_filter() if dated else "true"
         self.db.execute(
             f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{pattern}', "
             f"hive_partitioning = true, union_by_name = true) WHERE {where}"
@@ -357,3 +368,181 @@ def top_cities(out: Output, limit: int = 40) -> pd.DataFrame:
         FROM place_daily WHERE place_kind = 'city'
         GROUP BY place_id, place_name, country_code
         ORDER BY mentions DESC, place_name LIMIT {int(limit)}""")
+
+
+# --- topics and keyphrases (#29) ---
+
+
+def _topic_filter(column: str, topic_ids: list[str] | None) -> str:
+    if topic_ids is None:
+        return f"{column} IS NOT NULL"
+    return f"{column} IN ({', '.join(_quote(t) for t in topic_ids) or 'NULL'})"
+
+
+def top_topics(out: Output, topic_ids: list[str] | None = None) -> pd.DataFrame:
+    """The topics by the stories of this range (a republished copy counts once): their label
+    and phrases, stories, articles, dates and the mean article tone with a 95% interval (unit:
+    an article). Counted from the articles in range, not from `topics`' whole-corpus counts."""
+    if not out.has_topics:
+        return pd.DataFrame()
+    frame = out.frame(f"""
+        SELECT t.topic_id, any_value(p.label) AS label, any_value(p.phrases) AS phrases,
+               count(DISTINCT a.story_id) AS stories, count(*) AS articles,
+               count(a.sentiment_compound) AS scored_articles,
+               avg(a.sentiment_compound) AS mean, stddev_samp(a.sentiment_compound) AS sd,
+               min(a.published_date) AS first_date, max(a.published_date) AS last_date,
+               any_value(p.top_entities) AS top_entities
+        FROM article_topics t JOIN articles a USING (article_id) JOIN topics p USING (topic_id)
+        WHERE {_topic_filter("t.topic_id", topic_ids)}
+        GROUP BY t.topic_id ORDER BY stories DESC, articles DESC, t.topic_id""")
+    return with_interval(frame, "scored_articles")
+
+
+def topic_unit(unit: str) -> str:
+    """The period topics are counted in: one step coarser than the report's (a topic has a
+    few stories a day)."""
+    return {"day": "week", "week": "month"}.get(unit, "month")
+
+
+def topic_timelines(out: Output, unit: str, topic_ids: list[str]) -> pd.DataFrame:
+    """Stories and articles per period in each of `topic_ids` (dated articles only; a story
+    with articles in two periods counts in both)."""
+    if not out.has_topics or not topic_ids:
+        return pd.DataFrame(columns=["period", "topic_id", "stories", "articles"])
+    return out.frame(f"""
+        SELECT date_trunc('{unit}', a.published_date)::DATE AS period, t.topic_id,
+               count(DISTINCT a.story_id) AS stories, count(*) AS articles
+        FROM article_topics t JOIN articles a USING (article_id)
+        WHERE a.published_date IS NOT NULL AND {_topic_filter("t.topic_id", topic_ids)}
+        GROUP BY ALL ORDER BY period, t.topic_id""")
+
+
+@dataclasses.dataclass(frozen=True)
+class Periods:
+    """The last period with dated articles and the one before it."""
+
+    unit: str
+    last: dt.date  # first day of the last period
+    before: dt.date  # first day of the one before
+    last_end: dt.date  # first day after the last period
+    last_date: dt.date  # the last published date in range: the last period may end early
+
+    @property
+    def last_days(self) -> int:
+        return (self.last_date - self.last).days + 1
+
+    @property
+    def full_days(self) -> int:
+        return (self.last_end - self.last).days
+
+
+def last_periods(out: Output, unit: str) -> Periods | None:
+    row = out.frame(f"""
+        SELECT date_trunc('{unit}', max(published_date))::DATE AS last,
+               (date_trunc('{unit}', max(published_date)) - INTERVAL 1 {unit})::DATE AS before,
+               (date_trunc('{unit}', max(published_date)) + INTERVAL 1 {unit})::DATE AS last_end,
+               max(published_date) AS last_date
+        FROM articles WHERE published_date IS NOT NULL""").iloc[0]
+    if pd.isna(row["last_date"]):
+        return None
+    return Periods(unit, *(pd.Timestamp(row[c]).date() for c in ("last", "before", "last_end",
+                                                                  "last_date")))  # fmt: skip
+
+
+def topic_changes(out: Output, periods: Periods) -> pd.DataFrame:
+    """Per topic, its stories in the last period and in the one before (each counted among the
+    articles of that period), and the change; topics with neither left out."""
+    if not out.has_topics:
+        return pd.DataFrame()
+    frame = out.frame("""
+        SELECT t.topic_id, any_value(p.label) AS label,
+               count(DISTINCT a.story_id) FILTER (WHERE a.published_date >= $2) AS last,
+               count(DISTINCT a.story_id) FILTER (WHERE a.published_date < $2) AS before
+        FROM article_topics t JOIN articles a USING (article_id) JOIN topics p USING (topic_id)
+        WHERE t.topic_id IS NOT NULL AND a.published_date >= $1 AND a.published_date < $3
+        GROUP BY t.topic_id ORDER BY t.topic_id""",
+        [periods.before, periods.last, periods.last_end])  # fmt: skip
+    frame["change"] = frame["last"] - frame["before"]
+    return frame
+
+
+def top_keyphrases(out: Output, first: dt.date, end: dt.date, limit: int = 20) -> pd.DataFrame:
+    """The keyphrase keys used by most stories published from `first` to before `end` (then
+    articles, then occurrences), each shown by its most frequent surface form."""
+    if not out.has_keyphrases:
+        return pd.DataFrame()
+    return out.frame(f"""
+        WITH used AS (
+            SELECT k.key, k.phrase, k.article_id, k.count, a.story_id
+            FROM keyphrases k JOIN articles a USING (article_id)
+            WHERE k.published_date >= $1 AND k.published_date < $2),
+        forms AS (SELECT key, phrase, sum(count) AS n FROM used GROUP BY ALL)
+        SELECT key, (SELECT first(f.phrase ORDER BY f.n DESC, f.phrase) FROM forms f
+                     WHERE f.key = u.key) AS phrase,
+               count(DISTINCT story_id) AS stories, count(DISTINCT article_id) AS articles,
+               sum(count)::BIGINT AS occurrences
+        FROM used u GROUP BY key
+        ORDER BY stories DESC, articles DESC, occurrences DESC, key LIMIT {int(limit)}""",
+        [first, end])  # fmt: skip
+
+
+def topic_articles(out: Output, topic_ids: list[str] | None, limit: int = 100) -> pd.DataFrame:
+    """Each topic's latest `limit` articles (undated last), with what links them."""
+    return out.frame(f"""
+        WITH ranked AS (
+            SELECT t.topic_id, a.article_id, a.title, a.url, a.source_path, a.source_name,
+                   a.published_date, a.story_id, a.sentiment_compound AS score, t.similarity,
+                   row_number() OVER (PARTITION BY t.topic_id ORDER BY a.published_date DESC
+                                      NULLS LAST, a.article_id) AS rank
+            FROM article_topics t JOIN articles a USING (article_id)
+            WHERE {_topic_filter("t.topic_id", topic_ids)})
+        SELECT * FROM ranked WHERE rank <= {int(limit)} ORDER BY topic_id, rank""")
+
+
+def topic_entities(out: Output, topic_ids: list[str] | None, limit: int = 10) -> pd.DataFrame:
+    """Each topic's entities other than places (GPE, LOC) in most of its stories."""
+    return out.frame(f"""
+        WITH per_entity AS (
+            SELECT t.topic_id, e.canonical, e.label, min(e.name) AS name,
+                   count(DISTINCT a.story_id) AS stories, count(*) AS articles,
+                   sum(e.mentions) AS mentions
+            FROM article_entities e JOIN article_topics t USING (article_id)
+                 JOIN articles a USING (article_id)
+            WHERE e.label NOT IN ('GPE', 'LOC') AND {_topic_filter("t.topic_id", topic_ids)}
+            GROUP BY ALL),
+        ranked AS (
+            SELECT *, row_number() OVER (PARTITION BY topic_id ORDER BY stories DESC,
+                                         articles DESC, mentions DESC, canonical) AS rank
+            FROM per_entity)
+        SELECT * FROM ranked WHERE rank <= {int(limit)} ORDER BY topic_id, rank""")
+
+
+def topic_places(out: Output, topic_ids: list[str] | None, limit: int = 10) -> pd.DataFrame:
+    """Each topic's resolved places (GeoNames, from the mentions) in most of its stories."""
+    return out.frame(f"""
+        WITH per_place AS (
+            SELECT t.topic_id, m.place_id, any_value(m.place_name) AS place,
+                   any_value(m.country_code) AS country, any_value(m.place_kind) AS kind,
+                   count(DISTINCT a.story_id) AS stories, count(*) AS mentions
+            FROM entities m JOIN article_topics t USING (article_id)
+                 JOIN articles a USING (article_id)
+            WHERE m.place_id IS NOT NULL AND {_topic_filter("t.topic_id", topic_ids)}
+            GROUP BY t.topic_id, m.place_id),
+        ranked AS (
+            SELECT *, row_number() OVER (PARTITION BY topic_id ORDER BY stories DESC,
+                                         mentions DESC, place_id) AS rank
+            FROM per_place)
+        SELECT * FROM ranked WHERE rank <= {int(limit)} ORDER BY topic_id, rank""")
+
+
+def topic_tone(out: Output, unit: str, topic_ids: list[str] | None) -> pd.DataFrame:
+    """Each topic's mean article tone per period with a 95% interval (unit: an article)."""
+    frame = out.frame(f"""
+        SELECT t.topic_id, date_trunc('{unit}', a.published_date)::DATE AS period,
+               count(DISTINCT a.story_id) AS stories, count(*) AS articles,
+               count(a.sentiment_compound) AS scored_articles,
+               avg(a.sentiment_compound) AS mean, stddev_samp(a.sentiment_compound) AS sd
+        FROM article_topics t JOIN articles a USING (article_id)
+        WHERE a.published_date IS NOT NULL AND {_topic_filter("t.topic_id", topic_ids)}
+        GROUP BY ALL ORDER BY t.topic_id, period""")
+    return with_interval(frame, "scored_articles")
