@@ -392,7 +392,7 @@ def top_topics(out: Output, topic_ids: list[str] | None = None) -> pd.DataFrame:
                avg(a.sentiment_compound) AS mean, stddev_samp(a.sentiment_compound) AS sd,
                min(a.published_date) AS first_date, max(a.published_date) AS last_date,
                any_value(p.top_entities) AS top_entities
-        FROM article_topics t JOIN articles a USING (article_id) JOIN topics p USING (topic_id)
+        FROM article_topics t JOIN articles a USING (article_id) JOIN topics p ON p.topic_id = t.topic_id
         WHERE {_topic_filter("t.topic_id", topic_ids)}
         GROUP BY t.topic_id ORDER BY stories DESC, articles DESC, t.topic_id""")
     return with_interval(frame, "scored_articles")
@@ -458,7 +458,7 @@ def topic_changes(out: Output, periods: Periods) -> pd.DataFrame:
         SELECT t.topic_id, any_value(p.label) AS label,
                count(DISTINCT a.story_id) FILTER (WHERE a.published_date >= $2) AS last,
                count(DISTINCT a.story_id) FILTER (WHERE a.published_date < $2) AS before
-        FROM article_topics t JOIN articles a USING (article_id) JOIN topics p USING (topic_id)
+        FROM article_topics t JOIN articles a USING (article_id) JOIN topics p ON p.topic_id = t.topic_id
         WHERE t.topic_id IS NOT NULL AND a.published_date >= $1 AND a.published_date < $3
         GROUP BY t.topic_id ORDER BY t.topic_id""",
         [periods.before, periods.last, periods.last_end])  # fmt: skip

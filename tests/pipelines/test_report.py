@@ -37,6 +37,9 @@ def _write(root: Path, dataset: Dataset, rows: list[dict]) -> None:
     defaults = {field.name: None for field in dataset.schema}
     if "quotes" in defaults:  # the rollups' count of quotations, 0 unless a test says
         defaults["quotes"] = 0
+    for column in ("name_a", "name_b"):  # the pairs' names, empty unless a test says
+        if column in defaults:
+            defaults[column] = ""
     by_partition: dict[str, list[dict]] = {}
     for row in rows:
         date = row.get("published_date")

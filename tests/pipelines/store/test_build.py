@@ -26,6 +26,8 @@ NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 def _write(root, dataset: Dataset, partition: str, name: str, rows: list[dict]) -> None:
     defaults = {field.name: None for field in dataset.schema}
+    defaults.update({c: 0 for c in ("quotes",) if c in defaults})  # non-nullable counts
+    defaults.update({c: "" for c in ("name_a", "name_b") if c in defaults})
     table = pa.Table.from_pylist([{**defaults, **row} for row in rows], schema=dataset.schema)
     directory = root / dataset.name / partition
     directory.mkdir(parents=True, exist_ok=True)

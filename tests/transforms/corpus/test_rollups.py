@@ -106,7 +106,8 @@ def _pairs(story: str, *pairs: tuple) -> tuple[list, ...]:
     return (
         [day for day, _, _, _ in pairs], [a[0] for _, a, _, _ in pairs],
         [a[1] for _, a, _, _ in pairs], [b[0] for _, _, b, _ in pairs],
-        [b[1] for _, _, b, _ in pairs], [story] * len(pairs), [n for _, _, _, n in pairs],
+        [b[1] for _, _, b, _ in pairs], [a[0] for _, a, _, _ in pairs],
+        [b[0] for _, _, b, _ in pairs], [story] * len(pairs), [n for _, _, _, n in pairs],
     )  # fmt: skip
 
 
