@@ -33,7 +33,6 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from transforms.runner import local
-from transforms.runner.dask_workers import share_filesystem_options
 from transforms.runner.spill import SpillToFiles, read_spilled
 
 SPILL = "_spill"  # the local profile's files, below the run's (local) staging directory
@@ -71,6 +70,8 @@ class RunnerProfile:
     def prepare_driver(self, options: PipelineOptions) -> None:
         """Before the pipeline runs: what the runner's workers need and do not get from it
         (on Dask, the filesystems' options: transforms/runner/dask_workers.py)."""
+        from transforms.runner.dask_workers import share_filesystem_options  # dask: 0.2 s
+
         share_filesystem_options(options)
 
 
