@@ -33,6 +33,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 import apache_beam as beam
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
@@ -40,6 +43,7 @@ from apache_beam.metrics import Metrics
 from schemas import (
     ENTITIES,
     ENTITY_NAMES,
+    UNDATED_PARTITION,
     EntityMention,
     EntityNameDay,
     Rows,
@@ -457,19 +461,79 @@ class _ReadPartitionMentionsFn(beam.DoFn):
 
 
 def _read_names(path: str) -> Iterator[tuple[Partition, list[EntityNameDay]]]:
-    """A published `entity_names` file -> its rows, one list per partition: a run's elements
-    grow with the partitions, not with the names."""
+    """A published `entity_names` file -> its names per partition, summed over the days
+    (`month_names`): what the resolvers and `_changed` read of it."""
     with FileSystems.open(path) as handle:
         table = pq.read_table(handle, schema=ENTITY_NAMES.schema)
+    yield from month_names(table)
+
+
+_GROUP = ["year", "month", "article_canonical", "article_label"]
+
+
+def month_names(table: pa.Table) -> Iterator[tuple[Partition, list[EntityNameDay]]]:
+    """`entity_names` rows -> one list per partition of one row per (name, label): articles,
+    mentions, cue counts and surface forms summed over the partition's days, dated its
+    earliest day. `BuildResolverFn` sums the same numbers per name and per (partition, name,
+    label), so it gives the same resolver from these rows as from the daily ones, and
+    `_changed` sees the same (partition, name, label) keys; summed in Arrow, a run's elements
+    and the Python work on them grow with the names of a month, not with their days."""
+    if not table.num_rows:
+        return
+    dates = table["published_date"]
+    keys = {
+        "year": pc.fill_null(pc.year(dates), UNDATED_PARTITION[0]),
+        "month": pc.fill_null(pc.month(dates), UNDATED_PARTITION[1]),
+        "article_canonical": table["article_canonical"],
+        "article_label": table["article_label"],
+    }
+    base = pa.table({**keys, "articles": table["articles"], "mentions": table["mentions"],
+                     "published_date": dates})  # fmt: skip
+    totals = base.group_by(_GROUP, use_threads=False).aggregate(
+        [("articles", "sum"), ("mentions", "sum"), ("published_date", "min")]
+    )
+    rows: dict[tuple, list] = {}
+    for y, m, name, label, articles, mentions, date in zip(
+        *(totals[c].to_pylist() for c in
+          (*_GROUP, "articles_sum", "mentions_sum", "published_date_min")),
+        strict=True,
+    ):  # fmt: skip
+        rows[(y, m, name, label)] = [date, articles, mentions, [0] * len(CUES), {}]
+    for column, value in (("evidence", None), ("surfaces", "value")):
+        lists = table[column].combine_chunks()
+        offsets = lists.offsets.to_numpy()
+        lengths = np.diff(offsets)
+        if not lengths.sum():
+            continue
+        parents = pa.array(np.repeat(np.arange(len(lists)), lengths))
+        part = {k: pc.take(v, parents) for k, v in keys.items()}
+        if value is None:  # a cue's position in its list
+            part["key"] = np.arange(lengths.sum()) - np.repeat(offsets[:-1] - offsets[0], lengths)
+            part["n"] = lists.flatten()
+        else:
+            part["key"], part["n"] = lists.keys, lists.items
+        part = pa.table(part)
+        if value is None:  # most cue counts are 0: nothing to add
+            part = part.filter(pc.not_equal(part["n"], 0))
+        summed = part.group_by([*_GROUP, "key"], use_threads=False).aggregate([("n", "sum")])
+        for y, m, name, label, key, n in zip(
+            *(summed[c].to_pylist() for c in (*_GROUP, "key", "n_sum")), strict=True
+        ):
+            entry = rows[(y, m, name, label)]
+            if value is None:
+                if key < len(CUES):
+                    entry[3][key] += n
+            else:
+                entry[4][key] = n
     by_partition: dict[Partition, list[EntityNameDay]] = {}
-    for row in table.to_pylist():
-        row["evidence"] = tuple(row["evidence"])
-        row["surfaces"] = tuple(row["surfaces"])
-        by_partition.setdefault(partition_of(row["published_date"]), []).append(
-            EntityNameDay(**row)
-        )
-    for partition, rows in by_partition.items():
-        yield partition, Rows(rows)
+    for (y, m, name, label), (date, articles, mentions, cues, surfaces) in sorted(
+        rows.items()
+    ):  # fmt: skip
+        by_partition.setdefault((y, m), []).append(EntityNameDay(
+            date, name, label, articles, mentions, tuple(cues), tuple(sorted(surfaces.items()))
+        ))  # fmt: skip
+    for partition, partition_rows in by_partition.items():
+        yield partition, Rows(partition_rows)
 
 
 def mention_order(mention: EntityMention) -> tuple:

@@ -18,10 +18,11 @@ from transforms.corpus.names import (
     article_names,
     corpus_labels,
     decide_label,
+    month_names,
     resolve_corpus,
     surname_links,
 )
-from transforms.io.write import write_table
+from transforms.io.write import to_table, write_table
 
 DEC, JAN = dt.date(2018, 12, 5), dt.date(2019, 1, 10)
 
@@ -251,3 +252,38 @@ def test_resolver_records_how_each_label_was_decided():
     assert resolver.decide((2018, 12), "tony blair", "PERSON", "as_written") == (
         "tony blair", "PERSON", "as_written", "article")  # fmt: skip
     assert resolver.names["tony blair"] == "Tony Blair"
+
+
+def test_month_names_sum_a_partitions_days_and_give_the_same_resolver():
+    """What an incremental run reads of the published `entity_names`: per partition, one row
+    per (name, label) summed over its days, dated its first day; the resolver is the same."""
+    dec_late = dt.date(2018, 12, 20)
+    daily = [
+        EntityNameDay(DEC, "bush", "PERSON", 1, 2, tuple(_cues(honorific=1)), (("Bush", 2),)),
+        EntityNameDay(dec_late, "bush", "PERSON", 2, 3, tuple(_cues(pronoun=2)),
+                      (("BUSH", 1), ("Bush", 2))),
+        EntityNameDay(DEC, "george bush", "PERSON", 2, 2, tuple(_cues()), (("George Bush", 2),)),
+        EntityNameDay(dec_late, "george bush", "PERSON", 1, 1, tuple(_cues()), ()),
+        EntityNameDay(JAN, "bush", "PERSON", 1, 1, tuple(_cues()), (("Bush", 1),)),
+        EntityNameDay(JAN, "bush", "ORG", 1, 1, tuple(_cues(org_head=1)), (("Bush", 1),)),
+        EntityNameDay(None, "bush", "PERSON", 1, 1, tuple(_cues()), (("Bush", 1),)),
+    ]  # fmt: skip
+    summed = dict(month_names(to_table(daily, ENTITY_NAMES)))
+    assert sorted(summed) == [(0, 0), (2018, 12), (2019, 1)]
+    assert list(summed[(2018, 12)]) == [
+        EntityNameDay(DEC, "bush", "PERSON", 3, 5, tuple(_cues(honorific=1, pronoun=2)),
+                      (("BUSH", 1), ("Bush", 4))),
+        EntityNameDay(DEC, "george bush", "PERSON", 3, 3, tuple(_cues()), (("George Bush", 2),)),
+    ]  # fmt: skip
+    assert [r.article_label for r in summed[(2019, 1)]] == ["ORG", "PERSON"]
+    assert list(summed[(0, 0)]) == [daily[-1]]
+    fn = BuildResolverFn()
+
+    def resolver(lists):
+        accumulator = fn.create_accumulator()
+        for rows in lists:
+            accumulator = fn.add_input(accumulator, rows)
+        return fn.extract_output(accumulator)
+
+    assert resolver(summed.values()) == resolver([daily])
+    assert resolver(summed.values()).names["bush"] == "Bush"
