@@ -292,9 +292,8 @@ def discover_topics(
                 if not still or len(still) == len(waiting):
                     break
                 waiting = still
-            unassigned = sum(
-                len(stories[s]) for s in story_ids if not any(s in m for m in clusters.values())
-            )
+            placed = {s for m in clusters.values() for s in m}
+            unassigned = sum(len(stories[s]) for s in story_ids if s not in placed)
             if unassigned > REFIT_UNASSIGNED_SHARE * len(article_ids):
                 refit = True
         else:
