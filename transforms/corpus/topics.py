@@ -15,7 +15,9 @@ every candidate number of topics from 2 up to `sqrt(stories)` (and at most one t
 `2 * MIN_TOPIC_STORIES` stories, and `MAX_TOPICS`; beyond 12,
 values 1.25 times apart), keeping the number with the best mean cosine silhouette (measured on
 at most 2,000 stories; a story in a cluster too small to be a topic scores 0): the corpus
-chooses its number of topics.
+chooses its number of topics. Past `FIT_SAMPLE` stories each candidate is fitted on the
+silhouette's sample alone, and one k-means over every story starts from the best sample fit's
+centres (`_cluster_sampled`): the fit costs what the sample costs plus one pass over the corpus.
 
 A story belongs to its cluster when the cosine of its TF-IDF vector to the cluster's centroid
 (the mean of its members' vectors) is at least `JOIN_SIMILARITY`; a cluster needs
@@ -79,6 +81,7 @@ REFIT_UNASSIGNED_SHARE = 0.3
 JOIN_ROUNDS = 3
 LSA_DIMENSIONS = 100
 SILHOUETTE_SAMPLE = 2000
+FIT_SAMPLE = SILHOUETTE_SAMPLE  # stories past which the number of topics is chosen on a sample
 TOP_ENTITIES = 5
 ARTICLE_ENTITIES = 5
 CENTROID_TERMS = 100
@@ -154,6 +157,8 @@ def _cluster(matrix) -> list[int]:
     sample = np.arange(n)
     if n > SILHOUETTE_SAMPLE:
         sample = np.sort(np.random.default_rng(SEED).choice(n, SILHOUETTE_SAMPLE, replace=False))
+    if n > FIT_SAMPLE:
+        return _cluster_sampled(reduced, sample)
     best, best_score = None, -2.0
     for k in _candidate_counts(n):
         labels = KMeans(k, n_init=4, random_state=SEED).fit_predict(reduced)
@@ -166,6 +171,36 @@ def _cluster(matrix) -> list[int]:
         if score > best_score + 1e-9:
             best, best_score = labels, score
     return [int(x) for x in best] if best is not None else [0] * n
+
+
+def _cluster_sampled(reduced, sample) -> list[int]:
+    """Past `FIT_SAMPLE` stories: the number of topics is chosen on the sample (k-means and
+    silhouette of every candidate fitted on its stories alone, a cluster's size scaled to the
+    corpus), then one k-means over every story starts from the best sample fit's centres."""
+    import numpy as np
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_samples
+
+    n = reduced.shape[0]
+    part = reduced[sample]
+    best, best_score = None, -2.0
+    for k in _candidate_counts(n):
+        if k >= len(sample):
+            break
+        model = KMeans(k, n_init=4, random_state=SEED).fit(part)
+        labels = model.labels_
+        if not 2 <= len(set(labels)) < len(sample):
+            continue
+        scores = silhouette_samples(part, labels, metric="cosine")
+        sizes = np.bincount(labels) * (n / len(sample))  # the cluster's size in the corpus
+        scores[sizes[labels] < MIN_TOPIC_STORIES] = 0.0  # too small to be a topic
+        score = float(scores.mean())
+        if score > best_score + 1e-9:
+            best, best_score = model, score
+    if best is None:
+        return [0] * n
+    final = KMeans(best.n_clusters, init=best.cluster_centers_, n_init=1, random_state=SEED)
+    return [int(x) for x in final.fit_predict(reduced)]
 
 
 def _centroid(matrix, rows: Sequence[int]):

@@ -73,6 +73,28 @@ def test_each_subject_is_one_topic():
     assert day[0].sentiment_mean == -0.2 and day[0].sentiment_std == 0.0
 
 
+def test_past_the_fit_sample_each_subject_is_still_one_topic(monkeypatch):
+    """Past FIT_SAMPLE stories the number of topics is chosen on a sample, then every story is
+    clustered from the sample's centres (a sample of 45 of 90 stories here: the same code
+    runs past 2,000 stories)."""
+    import transforms.corpus.topics as topics
+
+    docs, subject_of = _docs(per_subject=30)
+    monkeypatch.setattr(topics, "FIT_SAMPLE", 45)
+    monkeypatch.setattr(topics, "SILHOUETTE_SAMPLE", 45)
+    groups = _groups(discover_topics(docs, {}))
+    assert None not in groups
+    assert sorted(sorted({subject_of[a] for a in members}) for members in groups.values()) == [
+        ["fire"],
+        ["football"],
+        ["rates"],
+    ]
+    assert sorted(len(members) for members in groups.values()) == [30, 30, 30]
+    shuffled = list(docs)
+    random.Random(3).shuffle(shuffled)
+    assert discover_topics(shuffled, {}) == discover_topics(docs, {})
+
+
 def test_the_order_of_the_articles_does_not_matter():
     docs, _ = _docs()
     shuffled = list(docs)
