@@ -615,7 +615,8 @@ class ResolveCorpusNames(beam.PTransform):
                 dropped | "DroppedPartitions" >> beam.Map(lambda d: tuple(d[1])),
                 *extra,
             )
-            | "FlattenChanged" >> beam.Flatten()
+            # Beam 2.78 types a Flatten as the union of its inputs' types: say what they share.
+            | "FlattenChanged" >> beam.Flatten().with_output_types(Partition)
             | "DistinctChanged" >> beam.Distinct()
         )
         if self._previous is None:

@@ -26,6 +26,7 @@ import threading
 import uuid
 import zlib
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import apache_beam as beam
 
@@ -80,7 +81,7 @@ class _SpillFn(beam.DoFn):
         self._directory = directory
         self._key = key
 
-    def process(self, element) -> Iterator[Spilled | tuple]:
+    def process(self, element) -> Iterator[Any]:  # Spilled, or (key, Spilled) with a key
         spilled = append_spill(self._directory, packed(element))
         yield spilled if self._key is None else (self._key(element), spilled)
 
