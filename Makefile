@@ -6,15 +6,27 @@ STAMP  := $(VENV)/.installed-stamp
 INPUT  ?= data/raw
 OUTPUT ?= data/out
 
-.PHONY: install run report test test-fast lint bench clean
+.PHONY: install lock run report test test-fast lint bench clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The versions in constraints.txt: the ones the suite last passed with.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,dask,s3]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,dask,s3]'
 	touch $(STAMP)
+
+# The newest versions pyproject.toml allows, into constraints.txt (then run make test).
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet -e '.[dev,dask,s3]'
+	head -2 constraints.txt > constraints.new
+	.venv-lock/bin/python -m pip freeze --exclude-editable >> constraints.new
+	mv constraints.new constraints.txt
+	rm -rf .venv-lock
 
 run: $(STAMP)
 	$(BIN)/python -m pipelines.tag_articles --input $(INPUT) --output $(OUTPUT)
