@@ -260,6 +260,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit-batch-sizes", type=int, nargs="+", default=[32, 64])
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (median)")
     parser.add_argument("--dask", action="store_true", help="also run on a local Dask cluster")
+    parser.add_argument("--dask-nanny-malloc", action="store_true",
+                        help="the Dask workers with the nanny's MALLOC_TRIM_THRESHOLD_ "
+                        "(dask's default; docs/cluster.md advises against it)")  # fmt: skip
     parser.add_argument("--json", help="write the results to this file")
     args = parser.parse_args(argv)
     results: dict = {"articles": args.articles, "throughput": [], "scaling": []}
@@ -290,7 +293,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.dask:
             from benchmarks.dask_cluster import local_cluster
 
-            with local_cluster(workers=2) as address:
+            with local_cluster(workers=2, glibc_malloc=not args.dask_nanny_malloc) as address:
                 pipe = measure_pipeline(
                     corpus, 2, ["--runner", "DaskRunner", "--dask_client_address", address]
                 )

@@ -56,9 +56,10 @@ def pick_kept_copy(
     ]
 
 
-def group_count(articles: int, batch_size: int) -> int:
-    """Groups of about two batches: big enough for full batches, small enough to spread."""
-    return max(1, math.ceil(articles / (2 * batch_size)))
+def group_count(articles: int, batch_size: int, batches_per_group: int = 2) -> int:
+    """Groups of about `batches_per_group` batches (the runner profile's): big enough for full
+    batches, small enough to spread over the workers."""
+    return max(1, math.ceil(articles / (batches_per_group * batch_size)))
 
 
 class _DeduplicateAndBatchFn(beam.DoFn):
@@ -113,7 +114,7 @@ class DropDuplicates(beam.PTransform):
         super().__init__()
         self._run_id = run_id
         self._batch_size = batch_size
-        self._groups = group_count(expected_articles, batch_size)
+        self._groups = group_count(expected_articles, batch_size, profile.batches_per_group)
         self._published = published
         self._profile = profile
 

@@ -10,7 +10,8 @@ as Beam's `RunInference` owns batching and sharing for any `ModelHandler`:
   side input) become handles; `load(handle)` on the far side gives the element back;
 - `separate(pcoll, label)`: a step that takes a side input computed from the same main input
   follows this;
-- `settle()`: a process has loaded what it keeps (the driver's modules, a worker's model).
+- `settle()`: a process has loaded what it keeps (the driver's modules, a worker's model);
+- `batches_per_group`: how many tagger batches each of dedupe's groups holds.
 
 `RunnerProfile` itself is the portable answer, for every runner but the local one: plain Beam
 (the CombineFn as it is, elements in the runner's own shuffle, no extra reshuffle, no process
@@ -43,6 +44,9 @@ class RunnerProfile:
     """Plain Beam, for every runner but the local one (see the module doc)."""
 
     name = "portable"
+    # Dedupe's groups, each batched for the tagger: one batch each, so that a cluster's
+    # scheduler gets many tasks of about the same size (a few large ones leave workers idle).
+    batches_per_group = 1
 
     def combine(self, fn: beam.CombineFn) -> beam.CombineFn:
         return fn
@@ -89,6 +93,7 @@ class LocalProfile(RunnerProfile):
     spill_bytes: int = local.SPILL_BYTES  # accumulators of this size or more are spilled
 
     name = "local"
+    batches_per_group = 2  # the FnApiRunner's workers pull bundles: fewer, fuller batches
 
     def combine(self, fn: beam.CombineFn) -> beam.CombineFn:
         return local.Compacted(fn, os.path.join(self.spill, "accumulators"), self.spill_bytes)

@@ -21,6 +21,7 @@ def test_pick_kept_copy_keeps_the_smallest_path():
 
 def test_group_count_sizes_groups_to_about_two_batches():
     assert [group_count(n, 64) for n in (0, 1, 128, 129, 2000)] == [1, 1, 1, 2, 16]
+    assert [group_count(n, 64, 1) for n in (0, 64, 65, 2000)] == [1, 1, 2, 32]
 
 
 def test_drop_duplicates_transform_batches_unique_articles(profile):

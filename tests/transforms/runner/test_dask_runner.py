@@ -83,6 +83,33 @@ def test_the_profile_gives_the_dask_runner_ours_and_other_runners_none():
     assert profile_for(flink, "/tmp/staging").runner(flink) is None
 
 
+def test_int_group_keys_fill_the_partitions_evenly_and_other_keys_are_hashed():
+    import dask.bag as db
+
+    from transforms.runner.dask_runner import _spread
+
+    assert [_spread(k) for k in (0, 1, 31)] == [0, 1, 31]
+    assert _spread("k001") == _spread("k001") != _spread("k002")
+    # 32 groups of dedupe's keys over 15 partitions (dask's count for 14): 2 or 3 each
+    groups = db.from_sequence([(k % 32, k) for k in range(32 * 64)], npartitions=14)
+    from dask.bag.core import groupby_tasks
+
+    sizes = (
+        groupby_tasks(groups, lambda kv: kv[0], hash=_spread)
+        .map_partitions(lambda part: [len(list(part))])
+        .compute(scheduler="sync")
+    )
+    assert groups.npartitions == 15
+    assert sorted(sizes) == [2] * 13 + [3] * 2  # dask's own hash: 0 to 5 groups each
+
+
+def test_the_portable_profile_batches_one_batch_a_group_and_the_local_two():
+    from transforms.runner import PORTABLE, LocalProfile
+
+    assert PORTABLE.batches_per_group == 1
+    assert LocalProfile("/tmp/spill").batches_per_group == 2
+
+
 def test_side_inputs_are_computed_once_with_what_is_upstream_of_them(tmp_path, cluster):
     """Beam's own translation submits each side input's graph again from inside the task that
     reads it: every element upstream is processed once more per side input (here 3 times in
