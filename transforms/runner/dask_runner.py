@@ -5,9 +5,9 @@ Beam's DaskRunner (2.77, 2.78) gives a DoFn its side inputs as an iterator that,
 read, submits the side input's own dask graph again from inside the worker's task
 (`DaskBagWindowedIterator._compute`). That graph is the unoptimized one, while the pipeline
 itself runs as the optimized graph of its last transform, so no key is shared: every side
-input recomputes everything upstream of it, the spaCy tagging included. On this pipeline (ten
-side inputs over the corpus-wide steps) a run tagged every article five times (600 articles,
-3,000 tagged).
+input recomputes everything upstream of it, the spaCy tagging included. On this pipeline (side
+inputs in dedupe, the stories, the corpus names, the rollups, the quotes and the topics) a run
+tagged every article five times (600 articles, 3,000 tagged).
 
 `DaskRunner` here is Beam's runner with two changes in its translation:
 
@@ -129,7 +129,7 @@ class _ParDo(beam_dask.ParDo):
 def _spread(key) -> int:
     """A GroupByKey's partition hash: an int key is its own hash, so consecutive int keys
     (dedupe's batch groups, 0 .. n - 1) fill the partitions evenly; other keys as dask hashes
-    them. Dask's hash scattered 32 equal groups over 14 partitions as 1 to 5 groups each,
+    them. Dask's hash scattered 32 equal groups over 15 partitions as 0 to 5 groups each:
     5 to 36 s tagging tasks for 2 workers (2,000 articles)."""
     return key if type(key) is int else int(tokenize(key), 16)
 

@@ -103,6 +103,31 @@ def test_int_group_keys_fill_the_partitions_evenly_and_other_keys_are_hashed():
     assert sorted(sizes) == [2] * 13 + [3] * 2  # dask's own hash: 0 to 5 groups each
 
 
+def test_the_runner_translates_a_group_by_key_with_the_even_spread():
+    """The translation itself, not only the hash: 32 int keys over 15 partitions, 2 or 3 each."""
+    import dask.bag as db
+    from apache_beam.runners.dask.overrides import dask_overrides
+
+    from transforms.runner.dask_runner import DaskRunner
+
+    pipeline = beam.Pipeline(options=PipelineOptions([]))
+    _ = (
+        pipeline
+        | beam.Create([(k % 32, k) for k in range(32 * 64)])
+        | "Group" >> beam.GroupByKey()
+    )
+    pipeline.replace_all(dask_overrides())
+    visitor = DaskRunner.to_dask_bag_visitor({"npartitions": 14})  # dask makes 15 of it
+    pipeline.visit(visitor)
+    (grouped,) = [b for node, b in visitor.bags.items() if node.full_label == "Group/GroupByKey"]
+    groups = grouped.map_partitions(lambda part: [sorted(k for k, _ in part)])
+    partitions = groups.compute(scheduler="sync")
+    assert len(partitions) == 15 and isinstance(grouped, db.Bag)
+    assert sorted(len(p) for p in partitions) == [2] * 13 + [3] * 2
+    assert sorted(k for p in partitions for k in p) == list(range(32))
+    assert partitions[0] == [0, 15, 30]  # key % 15
+
+
 def test_the_portable_profile_batches_one_batch_a_group_and_the_local_two():
     from transforms.runner import PORTABLE, LocalProfile
 
