@@ -181,12 +181,24 @@ def run(argv: list[str] | None = None) -> int:
         return run_job(config, new_run_id(), run_graph)
 
 
-def main() -> None:
+NOISY_LOGGERS = ("apache_beam", "absl")
+
+
+def configure_logging(stream=None) -> None:
+    """The command's log lines: newsbeam's at INFO, Beam's and absl's from WARNING, to `stream`
+    (default: stderr)."""
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=stream,
+        force=True,
     )
-    for noisy in ("apache_beam", "absl"):
+    for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main() -> None:
+    configure_logging()
     sys.exit(run())
 
 

@@ -135,7 +135,7 @@ def published_corpus(tmp_path_factory) -> Published:
         if not (root / "stdout.txt").exists():
             shutil.rmtree(root, ignore_errors=True)
             write_corpus(root / "raw")
-            result = run_pipeline("--input", "raw", "--output", "out", cwd=root)
+            result = run_pipeline("--input", "raw", "--output", "out", cwd=root, separate=True)
             assert result.returncode == 0, result.stdout + result.stderr
             (root / "stdout.txt").write_text(result.stdout)
     return Published(root, (root / "stdout.txt").read_text())

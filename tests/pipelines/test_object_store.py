@@ -68,9 +68,9 @@ def _keys(client) -> list[str]:
     return sorted(item["Key"] for item in listed.get("Contents", []))
 
 
-def _s3_run(options, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def _s3_run(options, *extra: str) -> subprocess.CompletedProcess:
     return run_pipeline("--input", "s3://raw-in/raw/", "--output", "s3://news-out/out",
-                        *options, *extra, env=env)  # fmt: skip
+                        *options, *extra)  # fmt: skip
 
 
 def test_a_bucket_run_matches_disk_and_keeps_the_guarantees(s3, tmp_path):

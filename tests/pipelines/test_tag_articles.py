@@ -195,6 +195,19 @@ def test_bad_command_lines_exit_2_with_one_line_and_write_nothing(tmp_path, corp
     assert not out.exists()
 
 
+
+def test_the_process_exits_2_on_a_bad_command_line(tmp_path, corpus):
+    """As a shell sees it: the interpreter's exit code, one line on stderr, nothing on stdout."""
+    out = tmp_path / "out"
+    result = run_pipeline("--input", str(corpus / "nothing-here"), "--output", str(out),
+                          separate=True)  # fmt: skip
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"newsbeam: error: --input {str(corpus / 'nothing-here')!r} matches no files"
+    ]
+    assert not out.exists()
+
 def test_entity_rollups_are_written_and_load_with_pandas(local_run):
     _, output, _ = local_run
     articles = pd.read_parquet(output / "articles")
