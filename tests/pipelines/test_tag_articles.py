@@ -195,7 +195,6 @@ def test_bad_command_lines_exit_2_with_one_line_and_write_nothing(tmp_path, corp
     assert not out.exists()
 
 
-
 def test_the_process_exits_2_on_a_bad_command_line(tmp_path, corpus):
     """As a shell sees it: the interpreter's exit code, one line on stderr, nothing on stdout."""
     out = tmp_path / "out"
@@ -207,6 +206,17 @@ def test_the_process_exits_2_on_a_bad_command_line(tmp_path, corpus):
         f"newsbeam: error: --input {str(corpus / 'nothing-here')!r} matches no files"
     ]
     assert not out.exists()
+
+
+def test_a_run_in_the_test_process_gives_what_the_process_gives(monkeypatch):
+    """`run_pipeline` (in this process) against a real process, on a run that leaves through
+    `SystemExit` (argparse's --help): the same exit code and output."""
+    monkeypatch.setenv("COLUMNS", "80")  # argparse's width, for both (a tty under `pytest -s`)
+    inside, separate = run_pipeline("--help"), run_pipeline("--help", separate=True)
+    assert inside.returncode == separate.returncode == 0
+    assert inside.stdout.startswith("usage: newsbeam [-h] --input INPUT --output OUTPUT")
+    assert (inside.stdout, inside.stderr) == (separate.stdout, separate.stderr)
+
 
 def test_entity_rollups_are_written_and_load_with_pandas(local_run):
     _, output, _ = local_run
