@@ -10,7 +10,10 @@ publishes it, timed from process start to exit, with the parts its manifest reco
 graph construction, graph run, version build, the rest) and the fused stages it ran. Prints
 the median per part for each N, the ratio of each size to the first, and a full run over the
 sample files (`data/raw`) for scale. Every checkout of `--code` runs the same rounds in turns
-on a copy of the same published output.
+on a copy of the same published output. `--work DIR` keeps the generated corpora and their
+published outputs in DIR and reuses them on the next invocation (the full runs at 8,000
+articles take minutes); `--stages K` prints the K fused stages that grow most from the first
+N to the last.
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ def timed_run(code: Path, args: list[str]) -> dict:
         "outside the job": wall - manifest["duration_seconds"],
         "stages": stages.get("stages", 0),
         "read": manifest["plan"]["to_process"],
+        "times": stages.get("times", {}),
     }
 
 
@@ -75,18 +79,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2, help="for the publishing full run")
     parser.add_argument("--code", type=Path, nargs="+", default=[Path(".")])
+    parser.add_argument("--work", type=Path, help="keep and reuse the published corpora here")
+    parser.add_argument("--stages", type=int, default=0, help="print the K stages that grow most")
     args = parser.parse_args(argv)
     codes = [code.resolve() for code in args.code]
     medians: dict[tuple[Path, int], dict] = {}
+    stage_times: dict[tuple[Path, int], dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="newsbeam-incremental-") as scratch:
-        work = Path(scratch)
+        work, kept = Path(scratch), args.work.resolve() if args.work else None
         sample = timed_run(codes[0], _command(Path("data/raw").resolve(), work / "sample", 1,
                                                "--mode", "full"))  # fmt: skip
         for size in args.published:
-            raw, published = work / f"raw-{size}", work / f"published-{size}"
-            write_corpus(raw, size)
-            full = timed_run(codes[0], _command(raw, published, args.workers, "--mode", "full"))
-            print(f"N = {size}: published by a full run in {full['wall']:.0f} s", file=sys.stderr)
+            home = kept or work
+            raw, published = home / f"raw-{size}", home / f"published-{size}"
+            if kept and (published / "_runs").is_dir():
+                print(f"N = {size}: reusing {published}", file=sys.stderr)
+            else:
+                shutil.rmtree(raw, ignore_errors=True)
+                shutil.rmtree(published, ignore_errors=True)
+                write_corpus(raw, size)
+                full = timed_run(codes[0], _command(raw, published, args.workers,
+                                                    "--mode", "full"))  # fmt: skip
+                print(f"N = {size}: published by a full run in {full['wall']:.0f} s",
+                      file=sys.stderr)  # fmt: skip
             outputs = {code: work / f"out-{size}-{i}" for i, code in enumerate(codes)}
             rounds: dict[Path, list[dict]] = {code: [] for code in codes}
             for output in outputs.values():
@@ -103,6 +118,12 @@ def main(argv: list[str] | None = None) -> int:
                 medians[(code, size)] = {
                     part: statistics.median(r[part] for r in rounds[code])
                     for part in rounds[code][0]
+                    if part != "times"
+                }
+                names = set().union(*(r["times"] for r in rounds[code]))
+                stage_times[(code, size)] = {
+                    name: statistics.median(r["times"].get(name, 0.0) for r in rounds[code])
+                    for name in names
                 }
     print(f"one new file over N published articles, median of {args.rounds} rounds, s "
           f"(a full run over data/raw: {sample['wall']:.2f} s)")  # fmt: skip
@@ -117,6 +138,13 @@ def main(argv: list[str] | None = None) -> int:
             cells = "".join(f"{row[p]:>20.2f}" if p != "stages" else f"{row[p]:>20.0f}"
                             for p in parts)  # fmt: skip
             print(f"  {size:>7}{cells}{row['wall'] / first:>12.2f}")
+        if args.stages and len(args.published) > 1:
+            low, high = (stage_times[(code, n)] for n in (args.published[0], args.published[-1]))
+            growth = sorted(high, key=lambda name: low.get(name, 0.0) - high[name])
+            print(f"  stages that grow most, s at N = {args.published[0]} -> {args.published[-1]}")
+            for name in growth[: args.stages]:
+                print(f"    {high[name] - low.get(name, 0.0):+7.2f}  {low.get(name, 0.0):6.2f} -> "
+                      f"{high[name]:6.2f}  {name[:110]}")  # fmt: skip
     return 0
 
 
