@@ -425,7 +425,7 @@ class NameDailyFn(beam.CombineFn):
                                     for k, v in accumulator.items()])  # fmt: skip
         return merged
 
-    def extract_output(self, accumulator: dict) -> list[EntityNameDay]:
+    def extract_output(self, accumulator: dict) -> Rows:
         def order(key):
             return key[1], key[2], key[0].toordinal() if key[0] else 0
 
@@ -439,7 +439,7 @@ class NameDailyFn(beam.CombineFn):
 def _names_per_partition(mentions):
     """Mentions of one article -> (partition, its name rows)."""
     if mentions:
-        yield partition_of(mentions[0].published_date), article_names(mentions)
+        yield partition_of(mentions[0].published_date), Rows(article_names(mentions))
 
 
 class _ReadPartitionMentionsFn(beam.DoFn):
@@ -448,7 +448,7 @@ class _ReadPartitionMentionsFn(beam.DoFn):
     def __init__(self, previous_version: str):
         self._previous = previous_version
 
-    def process(self, partition: Partition) -> Iterator[tuple[str, list[EntityMention]]]:
+    def process(self, partition: Partition) -> Iterator[tuple[str, Rows]]:
         pattern = FileSystems.join(self._previous, ENTITIES.name, partition_dir(partition))
         for metadata in FileSystems.match([pattern + "*.parquet"])[0].metadata_list:
             by_article: dict[str, list[EntityMention]] = {}
@@ -460,7 +460,7 @@ class _ReadPartitionMentionsFn(beam.DoFn):
                 yield article_id, Rows(mentions)
 
 
-def _read_names(path: str) -> Iterator[tuple[Partition, list[EntityNameDay]]]:
+def _read_names(path: str) -> Iterator[tuple[Partition, Rows]]:
     """A published `entity_names` file -> its names per partition, summed over the days
     (`month_names`): what the resolvers and `_changed` read of it."""
     with FileSystems.open(path) as handle:
@@ -471,7 +471,7 @@ def _read_names(path: str) -> Iterator[tuple[Partition, list[EntityNameDay]]]:
 _GROUP = ["year", "month", "article_canonical", "article_label"]
 
 
-def month_names(table: pa.Table) -> Iterator[tuple[Partition, list[EntityNameDay]]]:
+def month_names(table: pa.Table) -> Iterator[tuple[Partition, Rows]]:
     """`entity_names` rows -> one list per partition of one row per (name, label): articles,
     mentions, cue counts and surface forms summed over the partition's days, dated its
     earliest day. `BuildResolverFn` sums the same numbers per name and per (partition, name,
@@ -541,7 +541,7 @@ def mention_order(mention: EntityMention) -> tuple:
     return (mention.field != "title", mention.start_char, mention.end_char, mention.label)
 
 
-def _kept_mentions(element) -> Iterator[list[EntityMention]]:
+def _kept_mentions(element) -> Iterator[Rows]:
     """Published mentions of an article that this run keeps, in the tagger's order."""
     _, grouped = element
     if any(grouped["dropped"]):
@@ -551,12 +551,12 @@ def _kept_mentions(element) -> Iterator[list[EntityMention]]:
         yield Rows(sorted(mentions, key=mention_order))
 
 
-def _article_of_parts(element) -> list[EntityMention]:
+def _article_of_parts(element) -> Rows:
     _, parts = element
     return Rows(sorted((m for part in parts for m in part), key=mention_order))
 
 
-def _untouched(element) -> Iterator[tuple[Partition, list[EntityNameDay]]]:
+def _untouched(element) -> Iterator[tuple[Partition, Rows]]:
     """Published name rows of a partition this run does not touch."""
     partition, grouped = element
     if not any(grouped["touched"]):
@@ -578,7 +578,7 @@ def _resolve_article(mentions: list[EntityMention], resolver: NameResolver):
     return Rows(resolver.resolve(m) for m in mentions)
 
 
-def _count_republished(mentions: list[EntityMention], counter) -> list[EntityMention]:
+def _count_republished(mentions: Rows, counter) -> Rows:
     counter.inc(len(mentions))
     return mentions
 

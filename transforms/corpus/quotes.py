@@ -69,7 +69,7 @@ class _ReadPartitionQuotesFn(beam.DoFn):
     def __init__(self, previous_version: str):
         self._previous = previous_version
 
-    def process(self, partition) -> Iterator[tuple[str, tuple[str, list[Quote]]]]:
+    def process(self, partition) -> Iterator[tuple[str, tuple[str, Rows]]]:
         pattern = FileSystems.join(self._previous, QUOTES.name, partition_dir(tuple(partition)))
         for metadata in FileSystems.match([pattern + "*.parquet"])[0].metadata_list:
             with FileSystems.open(metadata.path) as handle:
@@ -81,7 +81,7 @@ class _ReadPartitionQuotesFn(beam.DoFn):
                 yield article_id, ("published", Rows(quotes))
 
 
-def _resolved(element, republished) -> Iterator[list[Quote]]:
+def _resolved(element, republished) -> Iterator[Rows]:
     """One article's quotations (new, or published and kept) with the keys of its mentions."""
     _, grouped = element
     keys: SpeakerKeys = {}
@@ -144,13 +144,13 @@ def speaker_counts(quotes: Iterable[Quote]) -> dict[tuple[str, str], int]:
     return counts
 
 
-def _article_speakers(quotes: list[Quote]):
+def _article_speakers(quotes: Rows):
     counts = speaker_counts(quotes)
     if counts:
         yield quotes[0].article_id, counts
 
 
-def _contributions(quotes: list[Quote], stories=None):
+def _contributions(quotes: Rows, stories=None):
     story = stories.story_of.get(quotes[0].article_id, quotes[0].article_id) if stories else None
     yield from speaker_contributions(quotes, story or quotes[0].article_id)
 

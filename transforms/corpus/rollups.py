@@ -260,7 +260,7 @@ class EntityDailyFn(_KeyedTotalsFn):
         key, mentions, scores, story = contribution
         return key, [1, collections.Counter((story,)), mentions, scores]
 
-    def extract_output(self, accumulator: dict) -> list[EntityDay]:
+    def extract_output(self, accumulator: dict) -> Rows:
         rows = Rows()
         for (day, canonical, label, name), (articles, stories, mentions, scores) in sorted(
             accumulator.items(), key=lambda item: (item[0][1], item[0][2], item[0][0])
@@ -323,7 +323,7 @@ class PlaceDailyFn(_KeyedTotalsFn):
         (day, place_id), columns, mentions, scores = contribution
         return (day, place_id, *columns), [1, mentions, scores]
 
-    def extract_output(self, accumulator: dict) -> list[PlaceDay]:
+    def extract_output(self, accumulator: dict) -> Rows:
         rows = Rows()
         for (day, place_id, *columns), (articles, mentions, scores) in sorted(
             accumulator.items(), key=lambda item: (item[0][1], item[0][0])

@@ -150,7 +150,7 @@ def group_stories(members: Iterable[Signature], edges: Iterable[tuple[str, str]]
                              dates[-1] if dates else None, len(ids), tuple(sources),
                              first.title, tuple(ids)))  # fmt: skip
     stories.sort()
-    return StoryResult(story_of, stories)
+    return StoryResult(story_of, Rows(stories))
 
 
 def stories_in_process(
@@ -202,7 +202,7 @@ def _read_rows(path: str, dataset, columns: list[str] | None = None) -> list[dic
     return table.to_pylist()
 
 
-def _read_signatures(path: str) -> Iterator[list[Signature]]:
+def _read_signatures(path: str) -> Iterator[Rows]:
     """A published `signatures` file -> one list: a run's elements grow with the files, not
     with the articles."""
     yield Rows(Signature(**{**row, "minhash": tuple(row["minhash"])})
@@ -264,7 +264,7 @@ def _not_dropped(pair: StoryPair, dropped: Mapping) -> Iterator[StoryPair]:
         yield pair
 
 
-def _kept_signatures(signatures: list[Signature], dropped: Mapping) -> Iterator[list[Signature]]:
+def _kept_signatures(signatures: Rows, dropped: Mapping) -> Iterator[Rows]:
     kept = [s for s in signatures if s.article_id not in dropped]
     if kept:
         yield Rows(kept)
@@ -306,7 +306,7 @@ def _confirm(element) -> Iterator[StoryPair]:
                 yield StoryPair(a, b, similarity)
 
 
-def _changed_partitions(signatures: list[Signature], result: StoryResult, before: Mapping):
+def _changed_partitions(signatures: Rows, result: StoryResult, before: Mapping):
     for signature in signatures:
         if before.get(signature.article_id) != result.story_of[signature.article_id]:
             yield partition_of(signature.published_date)
@@ -339,7 +339,7 @@ def _member_keys(signature: Signature):
             yield band, (rows, member)
 
 
-def _kept_member_keys(signatures: list[Signature], new_keys: Mapping):
+def _kept_member_keys(signatures: Rows, new_keys: Mapping):
     """Published articles' band items, only in the buckets of a new article: the buckets
     without one give no pair (`_bucket_pairs`), so the published corpus is not banded again."""
     for signature in signatures:
@@ -350,7 +350,7 @@ def _kept_member_keys(signatures: list[Signature], new_keys: Mapping):
                     yield band, (rows, member)
 
 
-def _kept_sketches(signatures: list[Signature], new_keys: Mapping):
+def _kept_sketches(signatures: Rows, new_keys: Mapping):
     """The sketches of the published articles that share a bucket with a new one."""
     for signature in signatures:
         if _has_candidates(signature) and any(

@@ -498,7 +498,7 @@ def _doc_parts_of_mentions(mentions: Sequence[EntityMention], excluded: frozense
         yield "entities", (mentions[0].article_id, tuple(name for name, _ in top))
 
 
-def _read_published_topics(path: str) -> Iterator[tuple[str, list]]:
+def _read_published_topics(path: str) -> Iterator[tuple[str, Rows]]:
     with FileSystems.open(path) as handle:
         table = pq.read_table(handle, schema=ARTICLE_TOPICS.schema)
     yield "published", Rows(TopicDoc(
@@ -507,7 +507,7 @@ def _read_published_topics(path: str) -> Iterator[tuple[str, list]]:
     ) for row in table.to_pylist())  # fmt: skip
 
 
-def _read_published_keys(path: str) -> Iterator[tuple[str, list]]:
+def _read_published_keys(path: str) -> Iterator[tuple[str, Rows]]:
     with FileSystems.open(path) as handle:
         table = pq.read_table(handle, columns=["article_id", "key", "phrase", "count", "rank"])
     by_article: dict[str, list] = collections.defaultdict(list)
@@ -521,13 +521,13 @@ def _read_published_keys(path: str) -> Iterator[tuple[str, list]]:
     )
 
 
-def _read_topic_ids(path: str) -> Iterator[tuple[str, list]]:
+def _read_topic_ids(path: str) -> Iterator[tuple[str, Rows]]:
     with FileSystems.open(path) as handle:
         table = pq.read_table(handle, columns=["article_id", "topic_id"])
     yield "before", Rows(zip(*table.to_pydict().values(), strict=True))
 
 
-def _read_previous_topics(path: str) -> Iterator[tuple[str, list]]:
+def _read_previous_topics(path: str) -> Iterator[tuple[str, Rows]]:
     with FileSystems.open(path) as handle:
         table = pq.read_table(handle, schema=TOPICS.schema)
     yield "topics", Rows(
