@@ -84,11 +84,17 @@ RECORDS: dict[str, type] = {
 }
 
 
-def rows_of(table: pa.Table, dataset: Dataset) -> list:
-    """A table of `dataset` as rows of its record type (dates as `datetime.date`)."""
+def rows_of(table: pa.Table, dataset: Dataset, **convert) -> Rows:
+    """A table of `dataset` as rows of its record type (dates as `datetime.date`), read column
+    by column: the records `record(**row)` gives for each row of `table.to_pylist()`, without
+    a dict per row. `convert`: field -> a function applied to each of its values
+    (`minhash=tuple`)."""
     record = RECORDS[dataset.name]
-    columns = (table[name].to_pylist() for name in record._fields)
-    return [tuple.__new__(record, values) for values in zip(*columns, strict=True)]
+    columns = []
+    for name in record._fields:
+        values = table[name].to_pylist()
+        columns.append(list(map(convert[name], values)) if name in convert else values)
+    return Rows(tuple.__new__(record, values) for values in zip(*columns, strict=True))
 
 
 __all__ = [

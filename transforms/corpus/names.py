@@ -49,6 +49,7 @@ from schemas import (
     Rows,
     partition_dir,
     partition_of,
+    rows_of,
 )
 from transforms.io.published import published_files
 from transforms.runner import Outputs, RunnerProfile
@@ -454,8 +455,8 @@ class _ReadPartitionMentionsFn(beam.DoFn):
             by_article: dict[str, list[EntityMention]] = {}
             with FileSystems.open(metadata.path) as handle:
                 table = pq.read_table(handle, schema=ENTITIES.schema)
-            for row in table.to_pylist():
-                by_article.setdefault(row["article_id"], []).append(EntityMention(**row))
+            for mention in rows_of(table, ENTITIES):
+                by_article.setdefault(mention.article_id, []).append(mention)
             for article_id, mentions in by_article.items():
                 yield article_id, Rows(mentions)
 

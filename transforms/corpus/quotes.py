@@ -26,7 +26,16 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from schemas import QUOTES, EntityMention, Quote, Rows, SpeakerDay, partition_dir, partition_of
+from schemas import (
+    QUOTES,
+    EntityMention,
+    Quote,
+    Rows,
+    SpeakerDay,
+    partition_dir,
+    partition_of,
+    rows_of,
+)
 from transforms.runner import Outputs, RunnerProfile
 from transforms.tagging.quotes import SPEAKER_LABELS
 
@@ -75,8 +84,8 @@ class _ReadPartitionQuotesFn(beam.DoFn):
             with FileSystems.open(metadata.path) as handle:
                 table = pq.read_table(handle, schema=QUOTES.schema)
             by_article: dict[str, list[Quote]] = {}
-            for row in table.to_pylist():
-                by_article.setdefault(row["article_id"], []).append(Quote(**row))
+            for quote in rows_of(table, QUOTES):
+                by_article.setdefault(quote.article_id, []).append(quote)
             for article_id, quotes in by_article.items():
                 yield article_id, ("published", Rows(quotes))
 

@@ -50,6 +50,7 @@ from schemas import (
     StoryPair,
     partition_dir,
     partition_of,
+    rows_of,
 )
 from transforms.io.published import published_files
 from transforms.io.write import write_marker
@@ -205,13 +206,15 @@ def _read_rows(path: str, dataset, columns: list[str] | None = None) -> list[dic
 def _read_signatures(path: str) -> Iterator[Rows]:
     """A published `signatures` file -> one list: a run's elements grow with the files, not
     with the articles."""
-    yield Rows(Signature(**{**row, "minhash": tuple(row["minhash"])})
-               for row in _read_rows(path, SIGNATURES))  # fmt: skip
+    with FileSystems.open(path) as handle:
+        table = pq.read_table(handle, schema=SIGNATURES.schema)
+    yield rows_of(table, SIGNATURES, minhash=tuple)
 
 
 def _read_pairs(path: str) -> Iterator[StoryPair]:
-    for row in _read_rows(path, STORY_PAIRS):
-        yield StoryPair(**row)
+    with FileSystems.open(path) as handle:
+        table = pq.read_table(handle, schema=STORY_PAIRS.schema)
+    yield from rows_of(table, STORY_PAIRS)
 
 
 def _read_stories(path: str) -> Iterator[dict[str, str]]:
