@@ -29,7 +29,7 @@ give the same rows.
 from __future__ import annotations
 
 import collections
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 import apache_beam as beam
@@ -444,21 +444,24 @@ def _names_per_partition(mentions):
 
 
 class _ReadPartitionMentionsFn(beam.DoFn):
-    """A partition -> the published mentions in it, one list per article and file."""
+    """A partition -> the published mentions of each of its articles (from every file of the
+    partition: an article's mentions share its date, so they are all in its partition), in the
+    tagger's order, one list per article; the articles in `dropped` (a side input) left out."""
 
     def __init__(self, previous_version: str):
         self._previous = previous_version
 
-    def process(self, partition: Partition) -> Iterator[tuple[str, Rows]]:
+    def process(self, partition: Partition, dropped: Mapping | None = None) -> Iterator[Rows]:
         pattern = FileSystems.join(self._previous, ENTITIES.name, partition_dir(partition))
+        by_article: dict[str, list[EntityMention]] = {}
         for metadata in FileSystems.match([pattern + "*.parquet"])[0].metadata_list:
-            by_article: dict[str, list[EntityMention]] = {}
             with FileSystems.open(metadata.path) as handle:
                 table = pq.read_table(handle, schema=ENTITIES.schema)
             for mention in rows_of(table, ENTITIES):
                 by_article.setdefault(mention.article_id, []).append(mention)
-            for article_id, mentions in by_article.items():
-                yield article_id, Rows(mentions)
+        for article_id, mentions in by_article.items():
+            if not dropped or article_id not in dropped:
+                yield Rows(sorted(mentions, key=mention_order))
 
 
 def _read_names(path: str) -> Iterator[tuple[Partition, Rows]]:
@@ -542,21 +545,6 @@ def mention_order(mention: EntityMention) -> tuple:
     return (mention.field != "title", mention.start_char, mention.end_char, mention.label)
 
 
-def _kept_mentions(element) -> Iterator[Rows]:
-    """Published mentions of an article that this run keeps, in the tagger's order."""
-    _, grouped = element
-    if any(grouped["dropped"]):
-        return
-    mentions = [m for part in grouped["mentions"] for m in part]
-    if mentions:
-        yield Rows(sorted(mentions, key=mention_order))
-
-
-def _article_of_parts(element) -> Rows:
-    _, parts = element
-    return Rows(sorted((m for part in parts for m in part), key=mention_order))
-
-
 def _untouched(element) -> Iterator[tuple[Partition, Rows]]:
     """Published name rows of a partition this run does not touch."""
     partition, grouped = element
@@ -623,14 +611,9 @@ class ResolveCorpusNames(beam.PTransform):
         if self._previous is None:
             return self._resolve(new_mentions, new_mentions, changed, [])
         republished = Metrics.counter("newsbeam", "entity_mentions_republished")
-        kept = (
-            {
-                "mentions": changed
-                | "ReadChangedMentions" >> beam.ParDo(_ReadPartitionMentionsFn(self._previous)),
-                "dropped": dropped | "KeyDropped" >> beam.Map(lambda d: (d[0], True)),
-            }
-            | "JoinDropped" >> beam.CoGroupByKey()
-            | "KeptMentions" >> beam.FlatMap(_kept_mentions)
+        dropped_ids = beam.pvalue.AsDict(dropped | "KeyDropped" >> beam.Map(lambda d: (d[0], True)))
+        kept = self._profile.separate(changed, "SeparateChanged") | "ReadChangedMentions" >> (
+            beam.ParDo(_ReadPartitionMentionsFn(self._previous), dropped_ids)
         )
         in_changed = (new_mentions, kept) | "ChangedMentions" >> beam.Flatten()
         published_names = (
@@ -667,8 +650,6 @@ class ResolveCorpusNames(beam.PTransform):
         reread = (
             relabelled
             | "ReadRelabelledMentions" >> beam.ParDo(_ReadPartitionMentionsFn(self._previous))
-            | "GroupRelabelled" >> beam.GroupByKey()
-            | "RelabelledArticles" >> beam.Map(_article_of_parts)
         )
         mentions = (
             (kept, reread)
