@@ -197,24 +197,23 @@ class GroupStoriesFn(beam.CombineFn):
         return group_stories(members, edges)
 
 
-def _read_rows(path: str, dataset, columns: list[str] | None = None) -> list[dict]:
+def _read_table(path: str, dataset, columns: list[str] | None = None):
     with FileSystems.open(path) as handle:
-        table = pq.read_table(handle, schema=dataset.schema, columns=columns)
-    return table.to_pylist()
+        return pq.read_table(handle, schema=dataset.schema, columns=columns)
+
+
+def _read_rows(path: str, dataset, columns: list[str] | None = None) -> list[dict]:
+    return _read_table(path, dataset, columns).to_pylist()
 
 
 def _read_signatures(path: str) -> Iterator[Rows]:
     """A published `signatures` file -> one list: a run's elements grow with the files, not
     with the articles."""
-    with FileSystems.open(path) as handle:
-        table = pq.read_table(handle, schema=SIGNATURES.schema)
-    yield rows_of(table, SIGNATURES, minhash=tuple)
+    yield rows_of(_read_table(path, SIGNATURES), SIGNATURES, minhash=tuple)
 
 
 def _read_pairs(path: str) -> Iterator[StoryPair]:
-    with FileSystems.open(path) as handle:
-        table = pq.read_table(handle, schema=STORY_PAIRS.schema)
-    yield from rows_of(table, STORY_PAIRS)
+    yield from rows_of(_read_table(path, STORY_PAIRS), STORY_PAIRS)
 
 
 def _read_stories(path: str) -> Iterator[dict[str, str]]:

@@ -169,3 +169,24 @@ def test_a_refit_keeps_the_ids_of_topics_that_keep_their_articles():
     assert [t._replace(topic_id="") for t in result.topics] == [
         t._replace(topic_id="") for t in first.topics
     ]
+
+
+def test_dense_rows_are_the_rows_scipy_gives_bit_for_bit():
+    """`_DenseRows.dense` builds a row from the CSR arrays; with an entry stored twice (which
+    `toarray` sums) it falls back to scipy's own row."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from transforms.corpus.topics import _DenseRows
+
+    plain = sp.csr_matrix((np.array([0.1, 0.2, 0.7, 0.3]), np.array([4, 1, 0, 2]),
+                           np.array([0, 2, 2, 4])), shape=(3, 5))  # fmt: skip
+    twice = sp.csr_matrix((np.array([0.25, 0.5, 0.125]), np.array([3, 3, 0]),
+                           np.array([0, 3])), shape=(1, 4))  # fmt: skip
+    for matrix in (plain, twice):
+        rows = _DenseRows(matrix)
+        for row in range(matrix.shape[0]):
+            assert rows.dense(row).tobytes() == matrix[row].toarray().ravel().tobytes()
+    assert _DenseRows(plain).dense(0).tolist() == [0.0, 0.2, 0.0, 0.0, 0.1]
+    assert _DenseRows(plain).dense(2).tolist() == [0.7, 0.0, 0.3, 0.0, 0.0]
+    assert _DenseRows(twice).dense(0).tolist() == [0.125, 0.0, 0.0, 0.75]
