@@ -15,6 +15,8 @@ from pathlib import Path
 
 from benchmarks.render import RENDERERS
 
+FIRST_DAY = dt.date(2018, 1, 1)
+
 PEOPLE = ["Angela Merkel", "Emmanuel Macron", "Maria Zakharova", "Sarah Sanders", "Jacinda Ardern",
           "Narendra Modi", "Cyril Ramaphosa", "Justin Trudeau", "Olaf Scholz", "Giorgia Meloni",
           "Pedro Sanchez", "Mark Rutte", "Recep Erdogan", "Xi Jinping", "Joe Biden"]  # fmt: skip
@@ -40,7 +42,7 @@ def _sentence(rng: random.Random) -> str:
     return " ".join(words).capitalize() + "."
 
 
-def _article(rng: random.Random, index: int) -> dict:
+def _article(rng: random.Random, index: int, days: int = 730) -> dict:
     target_words = min(3000, max(100, int(rng.lognormvariate(math.log(400), 0.7))))
     paragraphs, words = [], 0
     while words < target_words:
@@ -49,7 +51,7 @@ def _article(rng: random.Random, index: int) -> dict:
         words += len(paragraph.split())
     return {
         "title": f"{rng.choice(PEOPLE)} meets leaders in {rng.choice(PLACES)} ({index})",
-        "published_date": dt.date(2018, 1, 1) + dt.timedelta(days=rng.randint(0, 729)),
+        "published_date": FIRST_DAY + dt.timedelta(days=rng.randint(0, days - 1)),
         "authors": tuple(
             rng.sample(["Ann Lee", "Tom Berg", "Ivo Novak", "Lia Rossi"], k=rng.randint(0, 2))
         ),
@@ -75,11 +77,14 @@ def _render_title_line(article: dict) -> tuple[str, bytes]:
 FORMATS = {**RENDERERS, "html": _render_html, "title_line": _render_title_line}
 
 
-def write_corpus(directory: Path, count: int, seed: int = 20181219) -> list[dict]:
-    """Writes `count` articles (JSON Lines files hold 10 each); returns them in memory."""
+def write_corpus(
+    directory: Path, count: int, seed: int = 20181219, days: int = 730
+) -> list[dict]:
+    """Writes `count` articles dated over `days` days from `FIRST_DAY` (JSON Lines files hold
+    10 each); returns them in memory."""
     rng = random.Random(seed)
     directory.mkdir(parents=True, exist_ok=True)
-    articles = [_article(rng, i) for i in range(count)]
+    articles = [_article(rng, i, days) for i in range(count)]
     batch: list[bytes] = []
     for index, article in enumerate(articles):
         fmt = sorted(FORMATS)[index % len(FORMATS)]

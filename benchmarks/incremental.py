@@ -13,13 +13,17 @@ sample files (`data/raw`) for scale. Every checkout of `--code` runs the same ro
 on a copy of the same published output. `--work DIR` keeps the generated corpora and their
 published outputs in DIR and reuses them on the next invocation (the full runs at 8,000
 articles take minutes); `--stages K` prints the K fused stages that grow most from the first
-N to the last.
+N to the last. By default every N spans the same two years, so the month a new article lands in
+grows with N; `--per-month R` makes a growing archive instead (N / R whole months from January 2018, the new
+article in the last one: what a scheduled job adding today's news sees).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import math
 import shutil
 import statistics
 import subprocess
@@ -28,11 +32,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.corpus import write_corpus
+from benchmarks.corpus import FIRST_DAY, write_corpus
 from benchmarks.stages import _CHILD
 
 NEW_ARTICLE = (
-    "date 2019-03-{day:02d} Harbour board approves plan {n}\n\n"
+    "date {date} Harbour board approves plan {n}\n\n"
     "The harbour board in Bergen approved plan number {n} on Tuesday, said Ingrid Solberg, "
     "its chair. Dock workers welcomed the decision.\n"
 )
@@ -81,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--code", type=Path, nargs="+", default=[Path(".")])
     parser.add_argument("--work", type=Path, help="keep and reuse the published corpora here")
     parser.add_argument("--stages", type=int, default=0, help="print the K stages that grow most")
+    parser.add_argument("--per-month", type=int, metavar="R",
+                        help="a growing archive: about R articles a month (N / R whole months, "
+                             "the new article in the last); default: every N over the same "
+                             "two years")  # fmt: skip
     args = parser.parse_args(argv)
     codes = [code.resolve() for code in args.code]
     medians: dict[tuple[Path, int], dict] = {}
@@ -91,13 +99,21 @@ def main(argv: list[str] | None = None) -> int:
                                                "--mode", "full"))  # fmt: skip
         for size in args.published:
             home = kept or work
-            raw, published = home / f"raw-{size}", home / f"published-{size}"
+            month, days = (2019, 3), 730
+            if args.per_month:
+                months = math.ceil(size / args.per_month)
+                year, index = divmod(FIRST_DAY.month - 1 + months, 12)
+                days = (dt.date(FIRST_DAY.year + year, index + 1, 1) - FIRST_DAY).days
+                last = FIRST_DAY + dt.timedelta(days=days - 1)
+                month = (last.year, last.month)
+            shape = f"-per-month-{args.per_month}" if args.per_month else ""
+            raw, published = home / f"raw-{size}{shape}", home / f"published-{size}{shape}"
             if kept and (published / "_runs").is_dir():
                 print(f"N = {size}: reusing {published}", file=sys.stderr)
             else:
                 shutil.rmtree(raw, ignore_errors=True)
                 shutil.rmtree(published, ignore_errors=True)
-                write_corpus(raw, size)
+                write_corpus(raw, size, days=days)
                 full = timed_run(codes[0], _command(raw, published, args.workers,
                                                     "--mode", "full"))  # fmt: skip
                 print(f"N = {size}: published by a full run in {full['wall']:.0f} s",
@@ -109,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
             for number in range(args.rounds):
                 for i, code in enumerate(codes):  # in turns, on the files the rows name
                     new = raw / f"new-{i}-{number}.txt"
-                    new.write_text(NEW_ARTICLE.format(day=1 + number, n=f"{i}-{number}"))
+                    date = dt.date(*month, 1 + number).isoformat()
+                    new.write_text(NEW_ARTICLE.format(date=date, n=f"{i}-{number}"))
                     run = timed_run(code, _command(raw, outputs[code], 1))
                     assert run["read"] == 1, run  # only the new file is read
                     rounds[code].append(run)
@@ -125,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
                     name: statistics.median(r["times"].get(name, 0.0) for r in rounds[code])
                     for name in names
                 }
-    print(f"one new file over N published articles, median of {args.rounds} rounds, s "
+    shape = f"about {args.per_month} a month" if args.per_month else "every N over two years"
+    print(f"one new file over N published articles ({shape}), median of {args.rounds} rounds, s "
           f"(a full run over data/raw: {sample['wall']:.2f} s)")  # fmt: skip
     parts = ["wall", "outside the job", "plan", "graph construction", "graph run", "build",
              "stages"]  # fmt: skip

@@ -206,10 +206,97 @@ def _read_rows(path: str, dataset, columns: list[str] | None = None) -> list[dic
     return _read_table(path, dataset, columns).to_pylist()
 
 
-def _read_signatures(path: str) -> Iterator[Rows]:
-    """A published `signatures` file -> one list: a run's elements grow with the files, not
+class SignatureBlock:
+    """The published signatures of one file, column by column: iterated, they are `Signature`s
+    without their MinHash (what story grouping, changed partitions and body reads need); the
+    MinHash values stay one (articles, 128) array, and only the articles that share a bucket
+    with a new one (`band_items`) get theirs as Python values. 8,000 published articles are
+    not a million Python ints read, banded and pickled on every run."""
+
+    def __init__(self, article_ids, published_dates, titles, sources, minhash, banded):
+        self.article_ids = article_ids
+        self.published_dates = published_dates
+        self.titles = titles
+        self.sources = sources
+        self.minhash = minhash  # (articles, NUM_PERM) uint32
+        self.banded = banded  # (articles,) bool: `_has_candidates`
+
+    @classmethod
+    def from_table(cls, table) -> SignatureBlock:
+        lists = table["minhash"].combine_chunks()
+        lengths = lists.value_lengths().to_numpy(zero_copy_only=False)
+        values = lists.flatten().to_numpy()
+        full = lengths == NUM_PERM
+        if not (full | (lengths == 0)).all():
+            raise ValueError(f"published signatures of another length than {NUM_PERM}")
+        matrix = np.zeros((len(lists), NUM_PERM), dtype=np.uint32)
+        matrix[full] = values.reshape(-1, NUM_PERM)
+        banded = full & (matrix.min(axis=1) != matrix.max(axis=1))  # `_has_candidates`
+        columns = [table[c].to_pylist() for c in ("article_id", "published_date", "title",
+                                                  "source_name")]  # fmt: skip
+        return cls(*columns, matrix, banded)
+
+    def __len__(self) -> int:
+        return len(self.article_ids)
+
+    def __iter__(self) -> Iterator[Signature]:
+        for fields in zip(self.article_ids, self.published_dates, self.titles, self.sources,
+                          strict=True):  # fmt: skip
+            yield Signature(*fields, ())
+
+    def without(self, dropped: Mapping) -> SignatureBlock:
+        keep = np.array([a not in dropped for a in self.article_ids], dtype=bool)
+        if keep.all():
+            return self
+        picked = np.flatnonzero(keep)
+
+        def take(values: list) -> list:
+            return [values[i] for i in picked]
+
+        return SignatureBlock(take(self.article_ids), take(self.published_dates),
+                              take(self.titles), take(self.sources), self.minhash[picked],
+                              self.banded[picked])  # fmt: skip
+
+    def matches(self, keys: Mapping[tuple[int, tuple[int, ...]], object]) -> Iterator[tuple]:
+        """(band, rows, index) of every banded article whose band `band` is `rows`, for each
+        (band, rows) key of `keys` (a band's rows are hashed to one number to find them, then
+        compared exactly)."""
+        for band, wanted in sorted(_by_band(keys).items()):
+            part = self.minhash[:, band * ROWS : (band + 1) * ROWS]
+            hit = np.isin(_band_hashes(part), _band_hashes(np.array(sorted(wanted), np.uint32)))
+            for index in np.flatnonzero(hit & self.banded):
+                rows = tuple(part[index].tolist())
+                if rows in wanted:
+                    yield band, rows, int(index)
+
+    def signature(self, index: int) -> tuple[int, ...]:
+        return tuple(self.minhash[index].tolist())
+
+
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
+                 0x27D4EB2F165667C5], dtype=np.uint64)  # fmt: skip
+_BANDS_OF: list = [None, None]  # (the keys mapping last grouped, its grouping)
+
+
+def _band_hashes(rows: np.ndarray) -> np.ndarray:
+    """(n, ROWS) values -> (n,) uint64: equal rows hash equal (arithmetic wraps mod 2**64)."""
+    return (rows.astype(np.uint64) * _MIX[: rows.shape[1]]).sum(axis=1, dtype=np.uint64)
+
+
+def _by_band(keys: Mapping) -> dict[int, set[tuple[int, ...]]]:
+    """The (band, rows) keys grouped by band, once per mapping (every file's block asks)."""
+    if _BANDS_OF[0] is not keys:
+        grouped: dict[int, set] = collections.defaultdict(set)
+        for band, rows in keys:
+            grouped[band].add(rows)
+        _BANDS_OF[:] = [keys, dict(grouped)]  # the mapping is held, so it is not another one
+    return _BANDS_OF[1]
+
+
+def _read_signatures(path: str) -> Iterator[SignatureBlock]:
+    """A published `signatures` file -> one block: a run's elements grow with the files, not
     with the articles."""
-    yield rows_of(_read_table(path, SIGNATURES), SIGNATURES, minhash=tuple)
+    yield SignatureBlock.from_table(_read_table(path, SIGNATURES))
 
 
 def _read_pairs(path: str) -> Iterator[StoryPair]:
@@ -266,10 +353,10 @@ def _not_dropped(pair: StoryPair, dropped: Mapping) -> Iterator[StoryPair]:
         yield pair
 
 
-def _kept_signatures(signatures: Rows, dropped: Mapping) -> Iterator[Rows]:
-    kept = [s for s in signatures if s.article_id not in dropped]
-    if kept:
-        yield Rows(kept)
+def _kept_signatures(signatures: SignatureBlock, dropped: Mapping) -> Iterator[SignatureBlock]:
+    kept = signatures.without(dropped)
+    if len(kept):
+        yield kept
 
 
 class _ReadBodiesFn(beam.DoFn):
@@ -308,7 +395,7 @@ def _confirm(element) -> Iterator[StoryPair]:
                 yield StoryPair(a, b, similarity)
 
 
-def _changed_partitions(signatures: Rows, result: StoryResult, before: Mapping):
+def _changed_partitions(signatures: SignatureBlock, result: StoryResult, before: Mapping):
     for signature in signatures:
         if before.get(signature.article_id) != result.story_of[signature.article_id]:
             yield partition_of(signature.published_date)
@@ -341,24 +428,17 @@ def _member_keys(signature: Signature):
             yield band, (rows, member)
 
 
-def _kept_member_keys(signatures: Rows, new_keys: Mapping):
+def _kept_member_keys(signatures: SignatureBlock, new_keys: Mapping):
     """Published articles' band items, only in the buckets of a new article: the buckets
     without one give no pair (`_bucket_pairs`), so the published corpus is not banded again."""
-    for signature in signatures:
-        if _has_candidates(signature):
-            member = (signature.article_id, False)
-            for band, rows in band_keys(signature.minhash):
-                if (band, rows) in new_keys:
-                    yield band, (rows, member)
+    for band, rows, index in signatures.matches(new_keys):
+        yield band, (rows, (signatures.article_ids[index], False))
 
 
-def _kept_sketches(signatures: Rows, new_keys: Mapping):
+def _kept_sketches(signatures: SignatureBlock, new_keys: Mapping):
     """The sketches of the published articles that share a bucket with a new one."""
-    for signature in signatures:
-        if _has_candidates(signature) and any(
-            key in new_keys for key in band_keys(signature.minhash)
-        ):
-            yield signature.article_id, sketch(signature.minhash)
+    for index in sorted({index for _, _, index in signatures.matches(new_keys)}):
+        yield signatures.article_ids[index], sketch(signatures.signature(index))
 
 
 def _sketch_of(signature: Signature) -> tuple[str, bytes]:
@@ -439,7 +519,7 @@ class GroupStories(beam.PTransform):
                 sketches, kept | "KeptSketches" >> beam.FlatMap(_kept_sketches, new_keys)
             ) | "AllSketches" >> beam.Flatten()  # fmt: skip
             member_items = (
-                member_items, kept | "KeptMemberItems" >> beam.Map(lambda m: ("members", m))
+                member_items, kept | "KeptMemberItems" >> beam.Map(lambda m: ("members", Rows(m)))
             ) | "MemberLists" >> beam.Flatten()  # fmt: skip
         candidates = (
             band_items

@@ -568,18 +568,15 @@ def _read_previous_topics(path: str) -> Iterator[tuple[str, Rows]]:
 
 
 class TopicDocsFn(beam.CombineFn):
-    """The parts of every article's TopicDoc (new and published) and the published topics ->
-    (docs, previous topics)."""
+    """The parts of the new articles' TopicDocs and the dropped published ids -> those parts by
+    kind (`topic_docs` makes the docs of them once the published parts are added)."""
 
     def create_accumulator(self):
         return collections.defaultdict(list)
 
     def add_input(self, accumulator, item):
         kind, value = item
-        if kind in ("published", "published_keys", "topics", "before"):
-            accumulator[kind].extend(value)
-        else:
-            accumulator[kind].append(value)
+        accumulator[kind].append(value)
         return accumulator
 
     def merge_accumulators(self, accumulators):
@@ -590,24 +587,41 @@ class TopicDocsFn(beam.CombineFn):
         return merged
 
     def extract_output(self, accumulator):
-        dropped = set(accumulator.get("dropped", ()))
-        keys = dict(accumulator.get("published_keys", ()))
-        keys.update(accumulator.get("keys", ()))
-        entities = dict(accumulator.get("entities", ()))
-        docs = {
-            d.article_id: d._replace(keys=keys.get(d.article_id, ()))
-            for d in accumulator.get("published", ()) if d.article_id not in dropped
-        }  # fmt: skip
-        for article_id, date, tone in accumulator.get("article", ()):
-            docs[article_id] = TopicDoc(
-                article_id, date, tone, keys.get(article_id, ()), entities.get(article_id, ())
-            )
-        before = dict(accumulator["before"]) if "before" in accumulator else None
-        return Rows(docs[a] for a in sorted(docs)), Rows(accumulator.get("topics", ())), before
+        return dict(accumulator)
 
 
-def _discover(docs_and_topics, story_result, full: bool) -> TopicResult:
-    docs, previous, before = docs_and_topics
+def topic_docs(parts: Mapping[str, Sequence]) -> tuple[Rows, Rows, dict | None]:
+    """Parts by kind (the new articles' and the published ones) -> (every article's TopicDoc
+    by id, the published topics, the earlier topic ids or None)."""
+    dropped = set(parts.get("dropped", ()))
+    keys = dict(parts.get("published_keys", ()))
+    keys.update(parts.get("keys", ()))
+    entities = dict(parts.get("entities", ()))
+    docs = {
+        d.article_id: d._replace(keys=keys.get(d.article_id, ()))
+        for d in parts.get("published", ()) if d.article_id not in dropped
+    }  # fmt: skip
+    for article_id, date, tone in parts.get("article", ()):
+        docs[article_id] = TopicDoc(
+            article_id, date, tone, keys.get(article_id, ()), entities.get(article_id, ())
+        )
+    before = dict(parts["before"]) if "before" in parts else None
+    return Rows(docs[a] for a in sorted(docs)), Rows(parts.get("topics", ())), before
+
+
+def _published_parts(reads: Sequence[tuple[Any, str]]) -> dict[str, list]:
+    """The parts read from published files: each (reader, path) in turn. Read where the topics
+    are found (one worker), they cross no stage boundary."""
+    parts: dict[str, list] = collections.defaultdict(list)
+    for reader, path in reads:
+        for kind, rows in reader(path):
+            parts[kind].extend(rows)
+    return parts
+
+
+def _discover(new_parts, story_result, full: bool, reads=()) -> TopicResult:
+    parts = {**_published_parts(reads), **new_parts}
+    docs, previous, before = topic_docs(parts)
     return discover_topics(
         docs, story_result.story_of, previous, refit=full or not previous, before=before
     )
@@ -652,28 +666,22 @@ class DiscoverTopics(beam.PTransform):
             keyphrases | "KeyParts" >> beam.FlatMap(_doc_parts_of_keyphrases),
             mentions | "EntityParts" >> beam.FlatMap(_doc_parts_of_mentions, self._exclude),
         ]
+        reads: list[tuple[Any, str]] = []
         if self._previous is not None:
-            pipeline = articles.pipeline
             for dataset, reader in ((ARTICLE_TOPICS, _read_published_topics),
                                     (KEYPHRASES, _read_published_keys),
                                     (TOPICS, _read_previous_topics)):  # fmt: skip
-                parts.append(
-                    pipeline
-                    | f"{dataset.name}Files" >> beam.Create(self._files[dataset.name])
-                    | f"Read{dataset.name}" >> beam.FlatMap(reader)
-                )
+                reads.extend((reader, path) for path in self._files[dataset.name])
             parts.append(dropped | "DroppedParts" >> beam.Map(lambda d: ("dropped", d[0])))
-        elif self._earlier_files:
-            parts.append(
-                articles.pipeline
-                | "EarlierTopicFiles" >> beam.Create(self._earlier_files)
-                | "ReadEarlierTopics" >> beam.FlatMap(_read_topic_ids)
-            )
+        else:
+            reads.extend((_read_topic_ids, path) for path in self._earlier_files)
         result = (
             parts
             | "TopicParts" >> beam.Flatten()
             | "TopicDocs" >> beam.CombineGlobally(self._profile.combine(TopicDocsFn()))
-            | "Discover" >> beam.Map(_discover, AsSingleton(story_result), self._previous is None)
+            | "Discover" >> beam.Map(
+                _discover, AsSingleton(story_result), self._previous is None, reads
+            )
         )
         return Outputs(
             {

@@ -8,19 +8,25 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from schemas import Article, Signature
+from schemas import SIGNATURES, Article, Signature
 from tests.story_corpus import corpus
 from transforms.corpus.stories import (
     GroupStories,
+    SignatureBlock,
+    _kept_member_keys,
+    _kept_sketches,
     _likely,
+    band_keys,
     estimated_jaccard,
     group_stories,
     jaccard,
     minhash,
     shingles,
+    signature_of,
     sketch,
     stories_in_process,
 )
+from transforms.io.write import to_table
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -127,3 +133,40 @@ def test_group_stories_in_beam_equals_comparing_every_pair(tmp_path, threshold, 
     at_09 = {frozenset(s.article_ids) for s in expected.stories if s.articles > 1}
     if threshold == 0.9:  # the paragraph-dropped copy (0.89) and the bridge (0.82) fall apart
         assert frozenset({"bridge-a.txt", "bridge-b.txt", "bridge-c.txt"}) not in at_09
+
+
+def _reference_band_items(signatures, new_keys):
+    """What the published signatures gave as Python tuples (before `SignatureBlock`)."""
+    items, sketches = [], []
+    for s in signatures:
+        if s.minhash and len(set(s.minhash)) > 1:
+            keys = [k for k in band_keys(s.minhash) if k in new_keys]
+            items += [(band, (rows, (s.article_id, False))) for band, rows in keys]
+            if keys:
+                sketches.append((s.article_id, sketch(s.minhash)))
+    return items, sketches
+
+
+def test_a_block_of_published_signatures_gives_the_band_items_and_sketches_tuples_gave():
+    bodies = [" ".join(f"word{(i * 7 + j) % 50} w{i}x{j}" for j in range(60)) for i in range(40)]
+    published = [signature_of(_article(f"p{i:02d}", body)) for i, body in enumerate(bodies)]
+    published.append(Signature("flat", dt.date(2019, 1, 3), "t", None, (7,) * 128))
+    new = signature_of(_article("new", bodies[3] + " one more sentence here"))
+    shared = published[5].minhash  # a bucket a second new article shares with p05 in band 31
+    other = (*new.minhash[:124], *shared[124:])
+    new_keys = {(band, rows): True for m in (new.minhash, other) for band, rows in band_keys(m)}
+    new_keys[(0, (7, 7, 7, 7))] = True  # the flat signature's band: never a candidate
+    block = SignatureBlock.from_table(to_table(published, SIGNATURES))
+    items, sketches = _reference_band_items(published, new_keys)
+    assert sorted(_kept_member_keys(block, new_keys)) == sorted(items)
+    assert list(_kept_sketches(block, new_keys)) == sketches
+    assert ("p03", False) in {member for _, (_, member) in items}
+    assert (31, (shared[124:], ("p05", False))) in items
+    assert [s.article_id for s in block] == [s.article_id for s in published]
+    assert list(block)[5] == published[5]._replace(minhash=())
+    kept = block.without({"p03": True, "flat": True})
+    assert [s.article_id for s in kept] == [s.article_id for s in published
+                                            if s.article_id not in ("p03", "flat")]  # fmt: skip
+    assert sorted(_kept_member_keys(kept, new_keys)) == sorted(
+        _reference_band_items([s for s in published if s.article_id != "p03"], new_keys)[0]
+    )
