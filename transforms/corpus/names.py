@@ -349,6 +349,80 @@ class BuildResolverFn(beam.CombineFn):
         return NameResolver(labels, surname_links(full_names, plain), names)
 
 
+def _with(base, delta):
+    """A `BuildResolverFn` accumulator plus another, `base` left as it was: the names `delta`
+    has get new statistics, every other name shares `base`'s."""
+    stats, full_names = base
+    merged = dict(stats)
+    for name, entry in delta[0].items():
+        mine = merged.get(name)
+        if mine is None:
+            merged[name] = entry
+        else:
+            combined = _NameStats()
+            combined.merge(mine)
+            combined.merge(entry)
+            merged[name] = combined
+    full = collections.Counter(full_names)
+    full.update(delta[1])
+    return merged, full
+
+
+class Resolvers(NamedTuple):
+    """An incremental run's resolvers before and after it, and the partitions it does not
+    touch in which a name resolves differently after it (`_changed`)."""
+
+    before: NameResolver
+    after: NameResolver
+    relabelled: list[Partition]
+
+
+class BuildResolversFn(beam.CombineFn):
+    """("published", (partition, name rows)) of every published partition (`_read_names`),
+    ("changed", name rows) of the touched partitions, recomputed, and ("touched", partition)
+    of each touched partition -> `Resolvers`. The untouched partitions' rows, nearly all of
+    them, are summed once and shared: before = untouched + the touched partitions' published
+    rows, after = untouched + their recomputed rows; the same resolvers two `BuildResolverFn`s
+    give, in one pass and one stage."""
+
+    def create_accumulator(self):
+        return {"published": [], "changed": [], "touched": []}
+
+    def add_input(self, accumulator, item):
+        kind, value = item
+        accumulator[kind].append(value)
+        return accumulator
+
+    def merge_accumulators(self, accumulators):
+        merged = self.create_accumulator()
+        for accumulator in accumulators:
+            for kind, values in accumulator.items():
+                merged[kind].extend(values)
+        return merged
+
+    def extract_output(self, accumulator) -> Resolvers:
+        published, changed = accumulator["published"], accumulator["changed"]
+        touched = set(accumulator["touched"])
+        build = BuildResolverFn()
+        untouched, before, after = (build.create_accumulator() for _ in range(3))
+        others = []
+        for partition, rows in published:
+            if partition in touched:
+                build.add_input(before, rows)
+            else:
+                build.add_input(untouched, rows)
+                others.append((partition, rows))
+        for rows in changed:
+            build.add_input(after, rows)
+        resolver_before = build.extract_output(_with(untouched, before))
+        resolver_after = build.extract_output(_with(untouched, after))
+        relabelled = sorted({
+            partition for element in others
+            for partition in _changed(element, resolver_before, resolver_after)
+        })  # fmt: skip
+        return Resolvers(resolver_before, resolver_after, relabelled)
+
+
 def resolve_corpus(mentions: Iterable[EntityMention]) -> list[EntityMention]:
     """The corpus-level step over a whole corpus in one process (tests, reading by hand)."""
     mentions = list(mentions)
@@ -545,14 +619,6 @@ def mention_order(mention: EntityMention) -> tuple:
     return (mention.field != "title", mention.start_char, mention.end_char, mention.label)
 
 
-def _untouched(element) -> Iterator[tuple[Partition, Rows]]:
-    """Published name rows of a partition this run does not touch."""
-    partition, grouped = element
-    if not any(grouped["touched"]):
-        for rows in grouped["rows"]:
-            yield partition, rows
-
-
 def _changed(element, before: NameResolver, after: NameResolver):
     """The partition, when one of its names resolves differently now."""
     partition, rows = element
@@ -621,32 +687,18 @@ class ResolveCorpusNames(beam.PTransform):
             | "PublishedNameFiles" >> beam.Create(self._name_files)
             | "ReadPublishedNames" >> beam.FlatMap(_read_names)
         )
-        others = (
-            {
-                "rows": published_names,
-                "touched": changed | "KeyChanged" >> beam.Map(lambda p: (p, True)),
-            }
-            | "JoinChanged" >> beam.CoGroupByKey()
-            | "UntouchedNames" >> beam.FlatMap(_untouched)
-        )
-        before = (
-            published_names
-            | "PublishedNameRows" >> beam.Values()  # lists
-            | "ResolverBefore" >> beam.CombineGlobally(self._profile.combine(BuildResolverFn()))
-        )
         names = self._names(in_changed, "Changed")
-        after = (
-            (names | "ChangedNameRows" >> beam.Values(), others | "UntouchedRows" >> beam.Values())
-            | "AllNameRows" >> beam.Flatten()
-            | "ResolverAfter" >> beam.CombineGlobally(self._profile.combine(BuildResolverFn()))
-        )
-        relabelled = (
-            others
-            | "Relabelled" >> beam.FlatMap(
-                _changed, beam.pvalue.AsSingleton(before), beam.pvalue.AsSingleton(after)
+        resolvers = (
+            (
+                published_names | "PublishedNameItems" >> beam.Map(lambda e: ("published", e)),
+                names | "ChangedNameItems" >> beam.Map(lambda e: ("changed", e[1])),
+                changed | "TouchedItems" >> beam.Map(lambda p: ("touched", p)),
             )
-            | "DistinctRelabelled" >> beam.Distinct()
-        )  # fmt: skip
+            | "NameItems" >> beam.Flatten()
+            | "Resolvers" >> beam.CombineGlobally(self._profile.combine(BuildResolversFn()))
+        )
+        after = resolvers | "ResolverAfter" >> beam.Map(lambda r: r.after)
+        relabelled = resolvers | "Relabelled" >> beam.FlatMap(lambda r: r.relabelled)
         reread = (
             relabelled
             | "ReadRelabelledMentions" >> beam.ParDo(_ReadPartitionMentionsFn(self._previous))
