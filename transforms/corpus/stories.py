@@ -275,7 +275,7 @@ class SignatureBlock:
 
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
                  0x27D4EB2F165667C5], dtype=np.uint64)  # fmt: skip
-_BANDS_OF: list = [None, None]  # (the keys mapping last grouped, its grouping)
+_BANDS_OF: list = [None]  # (the keys mapping last grouped, its grouping), set in one step
 
 
 def _band_hashes(rows: np.ndarray) -> np.ndarray:
@@ -284,13 +284,18 @@ def _band_hashes(rows: np.ndarray) -> np.ndarray:
 
 
 def _by_band(keys: Mapping) -> dict[int, set[tuple[int, ...]]]:
-    """The (band, rows) keys grouped by band, once per mapping (every file's block asks)."""
-    if _BANDS_OF[0] is not keys:
-        grouped: dict[int, set] = collections.defaultdict(set)
-        for band, rows in keys:
-            grouped[band].add(rows)
-        _BANDS_OF[:] = [keys, dict(grouped)]  # the mapping is held, so it is not another one
-    return _BANDS_OF[1]
+    """The (band, rows) keys grouped by band, once per mapping (every file's block asks). The
+    cache holds the mapping with its grouping as one tuple, replaced in one step, so a thread
+    never reads another mapping's grouping; holding the mapping keeps its identity unique."""
+    cached = _BANDS_OF[0]
+    if cached is not None and cached[0] is keys:
+        return cached[1]
+    grouped: dict[int, set] = collections.defaultdict(set)
+    for band, rows in keys:
+        grouped[band].add(rows)
+    result = dict(grouped)
+    _BANDS_OF[0] = (keys, result)
+    return result
 
 
 def _read_signatures(path: str) -> Iterator[SignatureBlock]:

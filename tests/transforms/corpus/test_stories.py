@@ -170,3 +170,8 @@ def test_a_block_of_published_signatures_gives_the_band_items_and_sketches_tuple
     assert sorted(_kept_member_keys(kept, new_keys)) == sorted(
         _reference_band_items([s for s in published if s.article_id != "p03"], new_keys)[0]
     )
+    first = dict(list(new_keys.items())[:32])  # another mapping: the first new article's keys
+    assert sorted(_kept_member_keys(block, first)) == sorted(
+        _reference_band_items(published, first)[0]
+    )
+    assert (31, (shared[124:], ("p05", False))) not in list(_kept_member_keys(block, first))
