@@ -259,15 +259,30 @@ class SignatureBlock:
 
     def matches(self, keys: Mapping[tuple[int, tuple[int, ...]], object]) -> Iterator[tuple]:
         """(band, rows, index) of every banded article whose band `band` is `rows`, for each
-        (band, rows) key of `keys` (a band's rows are hashed to one number to find them, then
-        compared exactly)."""
-        for band, wanted in sorted(_by_band(keys).items()):
-            part = self.minhash[:, band * ROWS : (band + 1) * ROWS]
-            hit = np.isin(_band_hashes(part), _band_hashes(np.array(sorted(wanted), np.uint32)))
+        (band, rows) key of `keys` (each band's rows are hashed to one number to find them,
+        then compared exactly)."""
+        hashes = self._hashes()
+        for band, (wanted, wanted_hashes) in sorted(_by_band(keys).items()):
+            column = hashes[:, band]
+            if len(wanted_hashes) == 1:
+                hit = column == wanted_hashes[0]
+            else:
+                hit = np.isin(column, wanted_hashes)
             for index in np.flatnonzero(hit & self.banded):
-                rows = tuple(part[index].tolist())
+                rows = tuple(self.minhash[index, band * ROWS : (band + 1) * ROWS].tolist())
                 if rows in wanted:
                     yield band, rows, int(index)
+
+    def _hashes(self) -> np.ndarray:
+        """(articles, BANDS) band hashes, computed once per block object (not pickled)."""
+        hashes = self.__dict__.get("_hash_cache")
+        if hashes is None:
+            bands = self.minhash.reshape(len(self.article_ids), BANDS, ROWS)
+            hashes = self._hash_cache = _band_hashes(bands)
+        return hashes
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_hash_cache"}
 
     def signature(self, index: int) -> tuple[int, ...]:
         return tuple(self.minhash[index].tolist())
@@ -275,26 +290,33 @@ class SignatureBlock:
 
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
                  0x27D4EB2F165667C5], dtype=np.uint64)  # fmt: skip
-_BANDS_OF: list = [None]  # (the keys mapping last grouped, its grouping), set in one step
+_BANDS_OF: list = [()]  # ((a keys mapping, its grouping), ...): the last few, set in one step
+_BANDS_KEPT = 4
 
 
 def _band_hashes(rows: np.ndarray) -> np.ndarray:
-    """(n, ROWS) values -> (n,) uint64: equal rows hash equal (arithmetic wraps mod 2**64)."""
-    return (rows.astype(np.uint64) * _MIX[: rows.shape[1]]).sum(axis=1, dtype=np.uint64)
+    """(..., ROWS) values -> (...) uint64: equal rows hash equal (arithmetic wraps mod 2**64)."""
+    return (rows.astype(np.uint64) * _MIX[: rows.shape[-1]]).sum(axis=-1, dtype=np.uint64)
 
 
-def _by_band(keys: Mapping) -> dict[int, set[tuple[int, ...]]]:
-    """The (band, rows) keys grouped by band, once per mapping (every file's block asks). The
-    cache holds the mapping with its grouping as one tuple, replaced in one step, so a thread
-    never reads another mapping's grouping; holding the mapping keeps its identity unique."""
+def _by_band(keys: Mapping) -> dict[int, tuple[set[tuple[int, ...]], np.ndarray]]:
+    """The (band, rows) keys grouped by band, with their hashes, once per mapping (every
+    file's block asks, and the steps that ask each hold their own side input's mapping). The
+    cache holds the last few mappings with their groupings as one tuple, replaced in one step,
+    so a thread never reads another mapping's grouping; holding a mapping keeps its identity
+    unique."""
     cached = _BANDS_OF[0]
-    if cached is not None and cached[0] is keys:
-        return cached[1]
+    for mapping, grouping in cached:
+        if mapping is keys:
+            return grouping
     grouped: dict[int, set] = collections.defaultdict(set)
     for band, rows in keys:
         grouped[band].add(rows)
-    result = dict(grouped)
-    _BANDS_OF[0] = (keys, result)
+    result = {
+        band: (wanted, _band_hashes(np.array(sorted(wanted), dtype=np.uint32)))
+        for band, wanted in grouped.items()
+    }
+    _BANDS_OF[0] = ((keys, result), *cached[: _BANDS_KEPT - 1])
     return result
 
 
