@@ -13,6 +13,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from schemas import ENTITIES, ENTITY_NAMES, EntityMention, EntityNameDay
 from transforms.corpus.names import (
     BuildResolverFn,
+    BuildResolversFn,
     NameResolver,
     ResolveCorpusNames,
     article_names,
@@ -287,3 +288,48 @@ def test_month_names_sum_a_partitions_days_and_give_the_same_resolver():
 
     assert resolver(summed.values()) == resolver([daily])
     assert resolver(summed.values()).names["bush"] == "Bush"
+
+
+def test_both_resolvers_in_one_pass_are_the_two_single_ones_and_find_the_relabelled_months():
+    """`BuildResolversFn` (an incremental run): the resolver before = every published row, after
+    = the untouched months' rows and the touched months' recomputed ones; the untouched months
+    where a name resolves differently after. A February article names Laura Bush five times:
+    George Bush no longer dominates "bush" across the corpus, so December's lone "bush" (no full
+    name that month) stays apart, while January's still links to the George Bush it names."""
+    feb = dt.date(2019, 2, 3)
+    december = [EntityNameDay(DEC, "bush", "PERSON", 2, 2, tuple(_cues()), (("Bush", 2),))]
+    january = [
+        EntityNameDay(JAN, "george bush", "PERSON", 3, 3, tuple(_cues()), (("George Bush", 3),)),
+        EntityNameDay(JAN, "bush", "PERSON", 1, 1, tuple(_cues()), (("Bush", 1),)),
+    ]  # fmt: skip
+    february = [  # published; its Oscar article is dropped by this run
+        EntityNameDay(feb, "george bush", "PERSON", 1, 1, tuple(_cues()), (("George Bush", 1),)),
+        EntityNameDay(feb, "oscar", "WORK_OF_ART", 1, 1, tuple(_cues()), (("Oscar", 1),)),
+    ]  # fmt: skip
+    recomputed = [
+        february[0],
+        EntityNameDay(feb, "laura bush", "PERSON", 5, 5, tuple(_cues()), (("Laura Bush", 5),)),
+    ]  # fmt: skip
+    one = BuildResolverFn()
+
+    def single(lists):
+        accumulator = one.create_accumulator()
+        for rows in lists:
+            accumulator = one.add_input(accumulator, rows)
+        return one.extract_output(accumulator)
+
+    fn = BuildResolversFn()
+    items = [("published", ((2018, 12), december)), ("published", ((2019, 1), january)),
+             ("published", ((2019, 2), february)), ("changed", recomputed),
+             ("touched", (2019, 2))]  # fmt: skip
+    halves = [fn.create_accumulator(), fn.create_accumulator()]
+    for i, item in enumerate(items):
+        fn.add_input(halves[i % 2], item)
+    resolvers = fn.extract_output(fn.merge_accumulators(halves))
+    assert resolvers.before == single([december, january, february])
+    assert resolvers.after == single([december, january, recomputed])
+    assert resolvers.before.decide((2018, 12), "bush", "PERSON", "as_written")[0] == "george bush"
+    assert resolvers.after.decide((2018, 12), "bush", "PERSON", "as_written")[0] == "bush"
+    assert resolvers.after.decide((2019, 1), "bush", "PERSON", "as_written")[0] == "george bush"
+    assert "oscar" in resolvers.before.names and "oscar" not in resolvers.after.names
+    assert resolvers.relabelled == [(2018, 12)]
